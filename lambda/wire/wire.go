@@ -1,0 +1,150 @@
+package wire
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Routes served by the TVM.
+const (
+	PathCredentials = "/v1/credentials"
+	PathProfiles    = "/v1/profiles"
+	PathWhoami      = "/v1/whoami"
+)
+
+// Query parameters of PathCredentials.
+const (
+	QueryProfile  = "profile"
+	QueryDuration = "duration"
+)
+
+// Response headers the TVM sets in addition to the JSON body.
+const (
+	HeaderRequestID      = "X-Vend-Request-Id"
+	HeaderSourceIdentity = "X-Vend-Source-Identity"
+)
+
+// Duration limits. A Lambda holds role-session credentials, so its AssumeRole is role
+// chaining and STS refuses more than one hour.
+const (
+	MinDurationSeconds     = 900
+	MaxDurationSeconds     = 3600
+	DefaultDurationSeconds = 3600
+)
+
+// Credentials is the TVM's answer to PathCredentials. The first five fields are the
+// container-credentials format that AWS SDKs read; the rest are vend's own and SDKs
+// ignore them. Expiration is always set: some SDKs never refresh without it.
+type Credentials struct {
+	AccessKeyID     string    `json:"AccessKeyId"`
+	SecretAccessKey string    `json:"SecretAccessKey"`
+	Token           string    `json:"Token"`
+	Expiration      time.Time `json:"Expiration"`
+	AccountID       string    `json:"AccountId,omitempty"`
+
+	RequestID      string `json:"RequestId,omitempty"`
+	SourceIdentity string `json:"SourceIdentity,omitempty"`
+	RoleARN        string `json:"RoleArn,omitempty"`
+	Profile        string `json:"Profile,omitempty"`
+}
+
+// String keeps the secret and the token out of anything that formats the value.
+func (c Credentials) String() string {
+	return fmt.Sprintf("Credentials{AccessKeyId: %s, Expiration: %s, RoleArn: %s}",
+		c.AccessKeyID, c.Expiration.Format(time.RFC3339), c.RoleARN)
+}
+
+// GoString is String, so that %#v redacts too.
+func (c Credentials) GoString() string { return c.String() }
+
+// LogValue keeps the secret and the token out of structured logs.
+func (c Credentials) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("access_key_id", c.AccessKeyID),
+		slog.Time("expiration", c.Expiration),
+		slog.String("role_arn", c.RoleARN),
+	)
+}
+
+// Error is the body of every error response, from the TVM and from the CLI's loopback
+// endpoint. Rule and Reason are set when a policy rule denied the request.
+type Error struct {
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	RequestID string `json:"request_id,omitempty"`
+	Rule      string `json:"rule,omitempty"`
+	Reason    string `json:"reason,omitempty"`
+}
+
+func (e *Error) Error() string {
+	s := e.Code + ": " + e.Message
+	if e.Rule != "" {
+		s += " (rule " + e.Rule
+		if e.Reason != "" {
+			s += ": " + e.Reason
+		}
+		s += ")"
+	}
+	return s
+}
+
+// Stable error codes. Clients may switch on them; never rename one.
+const (
+	CodeBadRequest        = "bad_request"        // 400 malformed request
+	CodeInvalidProfile    = "invalid_profile"    // 400 profile name missing or not a valid name
+	CodeInvalidDuration   = "invalid_duration"   // 400 duration not an integer in range
+	CodeUnauthenticated   = "unauthenticated"    // 401 no verified IAM caller in the request
+	CodeAccessDenied      = "access_denied"      // 403 a policy rule (or no rule) denied
+	CodePolicyInvalid     = "policy_invalid"     // 403 the TVM's policy failed to load; every request is refused
+	CodeUnknownProfile    = "unknown_profile"    // 404 no such profile in the policy
+	CodeNotFound          = "not_found"          // 404 no such route
+	CodeMethodNotAllowed  = "method_not_allowed" // 405
+	CodeRequestTooLarge   = "request_too_large"  // 413
+	CodeRateLimited       = "rate_limited"       // 429
+	CodeRoleTrustRefused  = "role_trust_refused" // 502 STS AccessDenied: the role's trust policy refused the TVM
+	CodeSTSError          = "sts_error"          // 502 STS failed otherwise
+	CodeSTSThrottled      = "sts_throttled"      // 503 STS throttled; Retry-After is set
+	CodePolicyUnavailable = "policy_unavailable" // 503 the policy could not be fetched and none is cached
+	CodeInternal          = "internal_error"     // 500
+)
+
+// Caller is the verified caller as the TVM sees it.
+type Caller struct {
+	ARN           string `json:"arn"`
+	AccountID     string `json:"account_id"`
+	OrgID         string `json:"org_id,omitempty"`
+	UserID        string `json:"user_id,omitempty"`
+	PrincipalType string `json:"principal_type"` // user, assumed-role, identity-center, root, federated-user, unknown
+	Name          string `json:"name,omitempty"` // human-readable, for display only
+}
+
+// Whoami is the answer to PathWhoami.
+type Whoami struct {
+	Caller         Caller `json:"caller"`
+	SourceIdentity string `json:"source_identity"`
+	PolicyHash     string `json:"policy_hash"`
+	PolicyVersion  int    `json:"policy_version"`
+	TVMVersion     string `json:"tvm_version,omitempty"`
+	RequestID      string `json:"request_id,omitempty"`
+}
+
+// ProfileStatus says whether the caller may request one profile now, and which rule says so.
+type ProfileStatus struct {
+	Name               string `json:"name"`
+	RoleARN            string `json:"role_arn"`
+	Description        string `json:"description,omitempty"`
+	MaxDurationSeconds int    `json:"max_duration_seconds"`
+	Allowed            bool   `json:"allowed"`
+	Rule               string `json:"rule"`
+	Reason             string `json:"reason,omitempty"`
+}
+
+// Profiles is the answer to PathProfiles: every profile in the policy with the decision
+// for this caller at the time of the request.
+type Profiles struct {
+	Caller     Caller          `json:"caller"`
+	PolicyHash string          `json:"policy_hash"`
+	Profiles   []ProfileStatus `json:"profiles"`
+	RequestID  string          `json:"request_id,omitempty"`
+}
