@@ -1,0 +1,81 @@
+package project
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// BuildAll builds the CLI and both Lambda zips.
+func (r *Runner) BuildAll(ctx context.Context) error {
+	s := r.Stamp(ctx)
+	if err := r.Step("build vend CLI", func() error { return r.BuildCLI(ctx, s) }); err != nil {
+		return err
+	}
+	for _, arch := range LambdaArchs {
+		if err := r.Step("build TVM zip linux/"+arch, func() error { return r.BuildLambda(ctx, s, arch) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TestAll runs the unit tests of every module, then the end-to-end tests.
+func (r *Runner) TestAll(ctx context.Context) error {
+	missing := r.MissingTools(ctx, E2ETools)
+	if len(missing) > 0 {
+		msg := "the end-to-end tests need tools this machine lacks:\n" + DescribeMissing(missing)
+		if InCI() {
+			return errors.New(msg)
+		}
+		fmt.Fprintf(r.Stderr, "warning: %send-to-end tests that need them skip outside CI\n", msg)
+	}
+	if err := r.BuildAll(ctx); err != nil {
+		return err
+	}
+	mods, err := r.Modules(ctx)
+	if err != nil {
+		return err
+	}
+	for _, m := range mods {
+		if err := r.Step("unit tests "+m, func() error { return r.TestModule(ctx, m) }); err != nil {
+			return err
+		}
+	}
+	if len(r.MissingTools(ctx, E2ETools[3:])) == 0 {
+		if err := r.Step("install JS SDK client", func() error { return r.InstallJSClient(ctx) }); err != nil {
+			return err
+		}
+	}
+	return r.Step("end-to-end tests", func() error { return r.TestE2E(ctx) })
+}
+
+// LintAll runs every check and reports all failures together.
+func (r *Runner) LintAll(ctx context.Context) error {
+	errs := []error{r.Step("gofmt", func() error { return r.Gofmt(ctx) })}
+	errs = append(errs, r.Step("terraform fmt", func() error { return r.TerraformFmt(ctx) }))
+	mods, err := r.Modules(ctx)
+	if err != nil {
+		return err
+	}
+	for _, m := range mods {
+		errs = append(errs, r.Step("vet "+m, func() error { return r.Vet(ctx, m) }))
+	}
+	return errors.Join(errs...)
+}
+
+// BenchAll runs the benchmarks of the modules that have them and summarises them.
+func (r *Runner) BenchAll(ctx context.Context) error {
+	var files []string
+	for _, m := range []string{"lambda", "cli"} {
+		err := r.Step("benchmarks "+m, func() error {
+			f, err := r.Bench(ctx, m, 6)
+			files = append(files, f)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return r.Benchstat(ctx, files...)
+}
