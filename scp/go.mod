@@ -1,0 +1,3 @@
+module github.com/vend-tvm/vend/scp
+
+go 1.26.8
