@@ -1,0 +1,2 @@
+// Package completion implements `vend completion`: shell completion scripts from cobra.
+package completion

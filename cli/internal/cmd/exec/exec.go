@@ -1,0 +1,224 @@
+package exec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	osexec "os/exec"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vend-tvm/vend/cli/internal/awsfiles"
+	"github.com/vend-tvm/vend/cli/internal/config"
+	"github.com/vend-tvm/vend/cli/internal/credcache"
+	"github.com/vend-tvm/vend/cli/internal/credserver"
+	"github.com/vend-tvm/vend/cli/internal/factory"
+	"github.com/vend-tvm/vend/cli/internal/iostreams"
+	"github.com/vend-tvm/vend/cli/internal/status"
+	"github.com/vend-tvm/vend/cli/internal/tvmclient"
+)
+
+// ExecOptions are the dependencies and flags of `vend exec`.
+type ExecOptions struct {
+	IO      *iostreams.IOStreams
+	Connect func(ctx context.Context, profile string, d config.Duration) (*factory.Remote, error)
+	Logger  *slog.Logger
+	Environ func() []string
+	Context context.Context
+	// Notify and StopNotify register for the forwarded signals (signal.Notify in real use).
+	Notify     func(c chan<- os.Signal, sig ...os.Signal)
+	StopNotify func(c chan<- os.Signal)
+	// KeyboardReachedChild says a signal was already delivered to the child by the terminal.
+	KeyboardReachedChild func(os.Signal) bool
+
+	Profile   string
+	Duration  config.Duration
+	TokenFile bool
+	Command   []string
+}
+
+const example = `  # Run the AWS CLI with the deploy profile's credentials
+  vend exec deploy -- aws sts get-caller-identity
+
+  # Run terraform with 30-minute credentials (refreshed in the background)
+  vend exec --duration 30m deploy -- terraform apply
+
+  # Give the child a token file instead of the token itself
+  vend exec --token-file deploy -- ./deploy.sh`
+
+// NewCmdExec returns the exec command. runF, when set, replaces execRun (tests).
+func NewCmdExec(f *factory.Factory, runF func(*ExecOptions) error) *cobra.Command {
+	opts := &ExecOptions{
+		IO:                   f.IOStreams,
+		Connect:              f.Connect,
+		Environ:              f.Environ,
+		Notify:               signal.Notify,
+		StopNotify:           signal.Stop,
+		KeyboardReachedChild: keyboardReachedChild,
+	}
+	cmd := &cobra.Command{
+		Use:   "exec [flags] PROFILE -- COMMAND [ARGS...]",
+		Short: "Run a command with a vend profile's credentials",
+		Long: `Fetch credentials for PROFILE from the TVM, serve them to COMMAND on a loopback
+container-credentials endpoint, and run COMMAND.
+
+The child gets AWS_CONTAINER_CREDENTIALS_FULL_URI and AWS_CONTAINER_AUTHORIZATION_TOKEN
+(or, with --token-file, AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE) and VEND_PROFILE. Every
+variable that would make an AWS SDK prefer other credentials (AWS_ACCESS_KEY_ID,
+AWS_PROFILE, AWS_ROLE_ARN, ...) is removed; region and endpoint variables stay. The
+credentials refresh in the background, so long commands keep working.
+
+If the TVM denies the request, vend prints the deciding rule and reason, does not start
+COMMAND, and exits 3. Otherwise vend exits with COMMAND's status (128+N if a signal N
+killed it). SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are forwarded to
+COMMAND; Ctrl-C and Ctrl-\ typed at the terminal already reach COMMAND and are not sent
+twice.`,
+		Example: example,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dash := cmd.ArgsLenAtDash()
+			switch {
+			case dash < 0:
+				return status.Usagef("missing -- between the profile and the command\n\nExample:\n  vend exec PROFILE -- aws sts get-caller-identity")
+			case dash == 0:
+				return status.Usagef("missing the profile before --\n\nExample:\n  vend exec PROFILE -- aws sts get-caller-identity")
+			case dash > 1:
+				return status.Usagef("exec takes one profile before --, got %q\n\nExample:\n  vend exec PROFILE -- aws sts get-caller-identity", args[:dash])
+			case len(args) == dash:
+				return status.Usagef("missing the command after --\n\nExample:\n  vend exec %s -- aws sts get-caller-identity", args[0])
+			}
+			opts.Profile = args[0]
+			opts.Command = args[dash:]
+			opts.Context = cmd.Context()
+			opts.Logger = f.Logger()
+			if runF != nil {
+				return runF(opts)
+			}
+			return execRun(opts)
+		},
+	}
+	cmd.Flags().Var(&opts.Duration, "duration", "lifetime of each set of credentials, 15m to 1h (default: the TVM's)")
+	cmd.Flags().BoolVar(&opts.TokenFile, "token-file", false, "pass the authorization token in a file (AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE)")
+	return cmd
+}
+
+func execRun(opts *ExecOptions) error {
+	ctx, cancel := context.WithCancel(opts.Context)
+	defer cancel()
+
+	remote, err := opts.Connect(ctx, opts.Profile, opts.Duration)
+	if err != nil {
+		return err
+	}
+	provider := &tvmclient.Provider{Client: remote.Client, Profile: opts.Profile, Duration: time.Duration(remote.Settings.Duration)}
+	// Fetch before anything else: a denial must not start the child.
+	creds, err := provider.Retrieve(ctx)
+	if err != nil {
+		return err
+	}
+	cache := credcache.New(tvmclient.Primed(creds, provider), credcache.WithLogger(opts.Logger))
+	cache.Start(ctx)
+
+	srv, err := credserver.New(cache, credserver.WithLogger(opts.Logger))
+	if err != nil {
+		return fmt.Errorf("create the local credentials endpoint: %w", err)
+	}
+	if err := srv.Start(); err != nil {
+		return fmt.Errorf("start the local credentials endpoint: %w", err)
+	}
+	defer srv.Close()
+	opts.Logger.Debug("serving credentials", "profile", opts.Profile, "url", srv.URL(),
+		"access_key_id", creds.AccessKeyID, "expires", creds.Expires)
+
+	set := [][2]string{{EnvFullURI, srv.URL()}, {EnvProfile, opts.Profile}}
+	if opts.TokenFile {
+		// The server removes the file and its directory when it closes.
+		path, err := srv.WriteTokenFile("")
+		if err != nil {
+			return fmt.Errorf("write the token file: %w", err)
+		}
+		set = append(set, [2]string{EnvTokenFile, path})
+	} else {
+		set = append(set, [2]string{EnvToken, srv.Token()})
+	}
+	env := ChildEnv(opts.Environ(), set)
+	warnShadows(opts, env)
+
+	return runChild(opts, env)
+}
+
+// runChild starts the command, forwards signals and returns its exit status as an error.
+func runChild(opts *ExecOptions, env []string) error {
+	child := osexec.Command(opts.Command[0], opts.Command[1:]...)
+	child.Env = env
+	child.Stdin, child.Stdout, child.Stderr = opts.IO.In, opts.IO.Out, opts.IO.ErrOut
+
+	// Register before starting: a signal in between would otherwise kill vend, and with
+	// it the child's credentials endpoint.
+	sigs := make(chan os.Signal, 8)
+	opts.Notify(sigs, Forwarded...)
+	defer opts.StopNotify(sigs)
+
+	if err := child.Start(); err != nil {
+		if inner := errors.Unwrap(err); inner != nil {
+			err = inner // exec.Error repeats the name we print
+		}
+		return fmt.Errorf("start %s: %w", opts.Command[0], err)
+	}
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case sig := <-sigs:
+				if opts.KeyboardReachedChild != nil && opts.KeyboardReachedChild(sig) {
+					opts.Logger.Debug("signal already delivered by the terminal", "signal", sig.String())
+					continue
+				}
+				opts.Logger.Debug("forwarding signal", "signal", sig.String())
+				_ = child.Process.Signal(sig)
+			}
+		}
+	}()
+
+	err := child.Wait()
+	if child.ProcessState == nil {
+		return fmt.Errorf("wait for %s: %w", opts.Command[0], err)
+	}
+	code := child.ProcessState.ExitCode()
+	if sc, ok := signalStatus(child.ProcessState); ok {
+		code = sc
+	}
+	opts.Logger.Debug("command exited", "status", code)
+	if code != 0 {
+		return &status.ExitError{Code: code}
+	}
+	return nil
+}
+
+// warnShadows warns when the default profile of the child's shared AWS files would win
+// over the container credentials: SDKs read those files before the container endpoint.
+func warnShadows(opts *ExecOptions, env []string) {
+	getenv := func(k string) string { return lookup(env, k) }
+	cfgPath, credsPath := awsfiles.Paths(getenv)
+	found, err := awsfiles.DefaultProfileShadows(cfgPath, credsPath)
+	if err != nil {
+		opts.Logger.Debug("cannot inspect the shared AWS files", "error", err.Error())
+	}
+	if len(found) == 0 {
+		return
+	}
+	var kinds []string
+	for _, f := range found {
+		kinds = append(kinds, f.String())
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "vend: warning: the default profile of your AWS files sets credentials that AWS SDKs use before vend's:\n  %s\n"+
+		"vend: move them to a named profile, or the command may not run as %s\n",
+		strings.Join(kinds, "\n  "), opts.Profile)
+}

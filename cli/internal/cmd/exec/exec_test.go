@@ -1,0 +1,341 @@
+//go:build unix
+
+package exec
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/vend-tvm/vend/cli/internal/cmdtest"
+	"github.com/vend-tvm/vend/cli/internal/status"
+	"github.com/vend-tvm/vend/cli/internal/tvmtest"
+	"github.com/vend-tvm/vend/lambda/wire"
+)
+
+func TestNewCmdExecFlags(t *testing.T) {
+	tests := []struct {
+		name      string
+		args      []string
+		wantErr   string
+		wantCode  int
+		wantOpts  ExecOptions
+		wantDurat time.Duration
+	}{
+		{
+			name:     "profile and command",
+			args:     []string{"deploy", "--", "aws", "s3", "ls", "--recursive"},
+			wantOpts: ExecOptions{Profile: "deploy", Command: []string{"aws", "s3", "ls", "--recursive"}},
+		},
+		{
+			name:      "flags before and after the profile",
+			args:      []string{"--duration", "30m", "deploy", "--token-file", "--", "env"},
+			wantOpts:  ExecOptions{Profile: "deploy", TokenFile: true, Command: []string{"env"}},
+			wantDurat: 30 * time.Minute,
+		},
+		{
+			name:     "child flags are not vend's",
+			args:     []string{"deploy", "--", "sh", "--duration", "-c", "true"},
+			wantOpts: ExecOptions{Profile: "deploy", Command: []string{"sh", "--duration", "-c", "true"}},
+		},
+		{name: "missing dash", args: []string{"deploy", "env"}, wantErr: "missing --", wantCode: status.Usage},
+		{name: "missing command", args: []string{"deploy", "--"}, wantErr: "missing the command after --", wantCode: status.Usage},
+		{name: "missing profile", args: []string{"--", "env"}, wantErr: "missing the profile", wantCode: status.Usage},
+		{name: "two profiles", args: []string{"a", "b", "--", "env"}, wantErr: "one profile", wantCode: status.Usage},
+		{name: "nothing", args: nil, wantErr: "missing --", wantCode: status.Usage},
+		{name: "duration out of range", args: []string{"--duration", "2h", "deploy", "--", "env"}, wantErr: "out of range", wantCode: status.Usage},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := cmdtest.New(t)
+			var got *ExecOptions
+			cmd := NewCmdExec(e.F, func(o *ExecOptions) error { got = o; return nil })
+			err := e.Run(t, cmd, tt.args...)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("got %v, want error containing %q", err, tt.wantErr)
+				}
+				if status.Code(err) != tt.wantCode {
+					t.Errorf("exit status %d, want %d", status.Code(err), tt.wantCode)
+				}
+				if tt.wantCode == status.Usage && !strings.Contains(err.Error(), "Example") && !strings.Contains(err.Error(), "range") {
+					t.Errorf("usage error without an example: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Profile != tt.wantOpts.Profile || got.TokenFile != tt.wantOpts.TokenFile ||
+				!slices.Equal(got.Command, tt.wantOpts.Command) || time.Duration(got.Duration) != tt.wantDurat {
+				t.Errorf("got %+v", got)
+			}
+		})
+	}
+}
+
+// runExec runs exec with the test binary as the child in the given helper mode.
+func runExec(t *testing.T, e *cmdtest.Env, mode string, flags []string, childArgs ...string) error {
+	t.Helper()
+	e.SetVar(helperVar, mode)
+	cmd := NewCmdExec(e.F, nil)
+	args := append(append(flags, "dev", "--", os.Args[0]), childArgs...)
+	return e.Run(t, cmd, args...)
+}
+
+func childEnvFrom(t *testing.T, out string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), "=")
+		if ok {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+func TestExecChildEnvironment(t *testing.T) {
+	e := cmdtest.New(t)
+	e.TVM.Handle(wire.PathCredentials, tvmtest.Allow(time.Hour))
+	parent := map[string]string{
+		"AWS_ACCESS_KEY_ID":                      "AKIDPARENT",
+		"AWS_SECRET_ACCESS_KEY":                  "parent-secret",
+		"AWS_SESSION_TOKEN":                      "parent-token",
+		"AWS_SECURITY_TOKEN":                     "parent-token",
+		"AWS_CREDENTIAL_EXPIRATION":              "2030-01-01T00:00:00Z",
+		"AWS_PROFILE":                            "admin",
+		"AWS_DEFAULT_PROFILE":                    "admin",
+		"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/v2/credentials/x",
+		"AWS_CONTAINER_CREDENTIALS_FULL_URI":     "http://169.254.170.23/v1/credentials",
+		"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": "/var/run/token",
+		"AWS_WEB_IDENTITY_TOKEN_FILE":            "/var/run/wi",
+		"AWS_ROLE_ARN":                           "arn:aws:iam::1:role/x",
+		"AWS_ROLE_SESSION_NAME":                  "x",
+		"VEND_PROFILE":                           "outer",
+		"AWS_REGION":                             "eu-central-1",
+		"AWS_DEFAULT_REGION":                     "eu-central-1",
+		"AWS_ENDPOINT_URL":                       "http://127.0.0.1:5000",
+		"AWS_ENDPOINT_URL_S3":                    "http://127.0.0.1:5001",
+		"AWS_CA_BUNDLE":                          "/etc/ssl/ca.pem",
+		"UNRELATED":                              "kept",
+	}
+	for k, v := range parent {
+		e.SetVar(k, v)
+	}
+	if err := runExec(t, e, "env", nil); err != nil {
+		t.Fatalf("exec: %v\nstderr: %s", err, e.ErrOut)
+	}
+	env := childEnvFrom(t, e.Out.String())
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+		"AWS_CREDENTIAL_EXPIRATION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+		"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "AWS_ROLE_SESSION_NAME"} {
+		if v, ok := env[k]; ok {
+			t.Errorf("child has %s=%s", k, v)
+		}
+	}
+	for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_CA_BUNDLE", "UNRELATED"} {
+		if env[k] != parent[k] {
+			t.Errorf("child %s = %q, want %q", k, env[k], parent[k])
+		}
+	}
+	if !strings.HasPrefix(env[EnvFullURI], "http://127.0.0.1:") {
+		t.Errorf("%s = %q", EnvFullURI, env[EnvFullURI])
+	}
+	if env[EnvToken] == "" {
+		t.Errorf("no %s", EnvToken)
+	}
+	if env[EnvProfile] != "dev" {
+		t.Errorf("%s = %q", EnvProfile, env[EnvProfile])
+	}
+	if strings.Contains(e.ErrOut.String(), env[EnvToken]) {
+		t.Error("stderr has the authorization token")
+	}
+	e.AssertNoSecrets(t)
+}
+
+func TestExecChildFetchesCredentials(t *testing.T) {
+	for _, tokenFile := range []bool{false, true} {
+		t.Run("token file "+map[bool]string{false: "off", true: "on"}[tokenFile], func(t *testing.T) {
+			e := cmdtest.New(t)
+			e.TVM.Handle(wire.PathCredentials, tvmtest.Allow(time.Hour))
+			e.F.Flags.Debug = true
+			var flags []string
+			if tokenFile {
+				flags = []string{"--token-file"}
+			}
+			if err := runExec(t, e, "fetch", flags); err != nil {
+				t.Fatalf("exec: %v\nstderr: %s", err, e.ErrOut)
+			}
+			if !strings.Contains(e.Out.String(), "AccessKeyId="+tvmtest.VendedAccessKeyID) {
+				t.Errorf("child output: %s", e.Out)
+			}
+			// One TVM call: the up-front fetch primes the cache the endpoint answers from.
+			if n := e.TVM.CallCount(wire.PathCredentials); n != 1 {
+				t.Errorf("TVM calls = %d, want 1", n)
+			}
+			e.AssertNoSecrets(t)
+		})
+	}
+}
+
+func TestExecTokenFileEnvironment(t *testing.T) {
+	e := cmdtest.New(t)
+	e.TVM.Handle(wire.PathCredentials, tvmtest.Allow(time.Hour))
+	e.SetVar(EnvToken, "stale")
+	if err := runExec(t, e, "env", []string{"--token-file"}); err != nil {
+		t.Fatal(err)
+	}
+	env := childEnvFrom(t, e.Out.String())
+	if _, ok := env[EnvToken]; ok {
+		t.Errorf("child has %s with --token-file", EnvToken)
+	}
+	path := env[EnvTokenFile]
+	if path == "" {
+		t.Fatalf("no %s", EnvTokenFile)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("token file %s left behind: %v", path, err)
+	}
+}
+
+func TestExecExitStatus(t *testing.T) {
+	tests := []struct {
+		name string
+		mode string
+		args []string
+		want int
+	}{
+		{"success", "exit", []string{"0"}, 0},
+		{"failure", "exit", []string{"7"}, 7},
+		{"killed by SIGTERM", "kill-self", nil, 128 + int(syscall.SIGTERM)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := cmdtest.New(t)
+			e.TVM.Handle(wire.PathCredentials, tvmtest.Allow(time.Hour))
+			err := runExec(t, e, tt.mode, nil, tt.args...)
+			if got := status.Code(err); got != tt.want {
+				t.Errorf("exit status %d (%v), want %d", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestExecDenialStartsNoChild(t *testing.T) {
+	e := cmdtest.New(t)
+	e.TVM.Handle(wire.PathCredentials, tvmtest.Deny("weekend-freeze", "deployments are frozen"))
+	marker := filepath.Join(e.Dir, "started")
+	err := runExec(t, e, "marker", nil, marker)
+	if status.Code(err) != status.Denied {
+		t.Fatalf("exit status %d (%v), want %d", status.Code(err), err, status.Denied)
+	}
+	var we *wire.Error
+	if !errors.As(err, &we) || we.Rule != "weekend-freeze" || we.Reason != "deployments are frozen" {
+		t.Errorf("error = %v", err)
+	}
+	if _, err := os.Stat(marker); !errors.Is(err, os.ErrNotExist) {
+		t.Error("the child was started despite the denial")
+	}
+}
+
+func TestExecCommandNotFound(t *testing.T) {
+	e := cmdtest.New(t)
+	e.TVM.Handle(wire.PathCredentials, tvmtest.Allow(time.Hour))
+	err := e.Run(t, NewCmdExec(e.F, nil), "dev", "--", filepath.Join(e.Dir, "no-such-command"))
+	if err == nil || status.Code(err) != status.Error || !strings.Contains(err.Error(), "no-such-command") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestExecForwardsSignals(t *testing.T) {
+	e := cmdtest.New(t)
+	e.TVM.Handle(wire.PathCredentials, tvmtest.Allow(time.Hour))
+	e.SetVar(helperVar, "trap")
+	registered := make(chan chan<- os.Signal, 1)
+	cmd := NewCmdExec(e.F, func(o *ExecOptions) error {
+		o.Notify = func(c chan<- os.Signal, sig ...os.Signal) {
+			if !slices.Contains(sig, os.Signal(syscall.SIGTERM)) || !slices.Contains(sig, os.Signal(syscall.SIGUSR2)) {
+				t.Errorf("registered for %v", sig)
+			}
+			registered <- c
+		}
+		o.StopNotify = func(chan<- os.Signal) {}
+		// Pretend Ctrl-C came from the terminal: the child already has it.
+		o.KeyboardReachedChild = func(s os.Signal) bool { return s == syscall.SIGINT }
+		return execRun(o)
+	})
+	done := make(chan error, 1)
+	go func() { done <- e.Run(t, cmd, "dev", "--", os.Args[0]) }()
+
+	var sigs chan<- os.Signal
+	select {
+	case sigs = <-registered:
+	case err := <-done:
+		t.Fatalf("exec ended early: %v", err)
+	}
+	if !cmdtest.WaitFor(10*time.Second, func() bool { return strings.Contains(e.Out.String(), "ready") }) {
+		t.Fatalf("child never became ready; stderr: %s", e.ErrOut)
+	}
+	sigs <- syscall.SIGINT  // not forwarded (the child would exit 43)
+	sigs <- syscall.SIGUSR1 // forwarded: the child prints usr1
+	if !cmdtest.WaitFor(10*time.Second, func() bool { return strings.Contains(e.Out.String(), "usr1") }) {
+		t.Fatal("SIGUSR1 was not forwarded")
+	}
+	sigs <- syscall.SIGTERM // forwarded: the child exits 42
+	select {
+	case err := <-done:
+		if got := status.Code(err); got != 42 {
+			t.Errorf("exit status %d (%v), want 42", got, err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("exec did not end")
+	}
+}
+
+func TestExecWarnsAboutDefaultProfile(t *testing.T) {
+	e := cmdtest.New(t)
+	e.TVM.Handle(wire.PathCredentials, tvmtest.Allow(time.Hour))
+	cmdtest.WriteFile(t, e.Vars["AWS_SHARED_CREDENTIALS_FILE"], "[default]\naws_access_key_id = AKIDSTATIC\naws_secret_access_key = s\n")
+	cmdtest.WriteFile(t, e.Vars["AWS_CONFIG_FILE"], "[default]\nregion = eu-west-1\nrole_arn = arn:aws:iam::1:role/x\n")
+	if err := runExec(t, e, "exit", nil, "0"); err != nil {
+		t.Fatal(err)
+	}
+	stderr := e.ErrOut.String()
+	for _, want := range []string{"warning", "static keys", "a role_arn", e.Vars["AWS_SHARED_CREDENTIALS_FILE"] + ":2"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if strings.Contains(stderr, "AKIDSTATIC") {
+		t.Error("warning repeats the key")
+	}
+}
+
+func TestExecContextCancelBeforeFetch(t *testing.T) {
+	e := cmdtest.New(t)
+	e.TVM.Handle(wire.PathCredentials, tvmtest.Allow(time.Hour))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := e.RunContext(ctx, NewCmdExec(e.F, nil), "dev", "--", os.Args[0])
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestChildEnv(t *testing.T) {
+	parent := []string{"A=1", "AWS_PROFILE=x", "AWS_CONTAINER_CREDENTIALS_FULL_URI=old", "NOEQUALS", "B=2=3"}
+	got := ChildEnv(parent, [][2]string{{EnvFullURI, "new"}})
+	want := []string{"A=1", "NOEQUALS", "B=2=3", EnvFullURI + "=new"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}

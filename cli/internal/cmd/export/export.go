@@ -1,0 +1,157 @@
+package export
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/spf13/cobra"
+
+	"github.com/vend-tvm/vend/cli/internal/config"
+	"github.com/vend-tvm/vend/cli/internal/factory"
+	"github.com/vend-tvm/vend/cli/internal/iostreams"
+	"github.com/vend-tvm/vend/cli/internal/status"
+	"github.com/vend-tvm/vend/cli/internal/tvmclient"
+)
+
+// ExportOptions are the dependencies and flags of `vend export`.
+type ExportOptions struct {
+	IO      *iostreams.IOStreams
+	Connect func(ctx context.Context, profile string, d config.Duration) (*factory.Remote, error)
+	Now     func() time.Time
+	Context context.Context
+
+	Profile  string
+	Duration config.Duration
+	Format   string
+}
+
+// Formats are the output formats.
+var Formats = []string{"env", "json", "fish", "powershell"}
+
+// NewCmdExport returns the export command. runF, when set, replaces exportRun (tests).
+func NewCmdExport(f *factory.Factory, runF func(*ExportOptions) error) *cobra.Command {
+	opts := &ExportOptions{IO: f.IOStreams, Connect: f.Connect, Now: f.Now}
+	cmd := &cobra.Command{
+		Use:   "export [flags] PROFILE",
+		Short: "Print a profile's credentials as shell variables",
+		Long: `Print AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and
+AWS_CREDENTIAL_EXPIRATION for PROFILE, for tools that read only environment variables.
+
+Exported credentials do not refresh: they stop working when they expire (at most one
+hour). vend prints them anyway, also to a terminal, with a warning on stderr that
+says when they expire. Prefer 'vend exec' or credential_process for anything that runs
+for long.`,
+		Example: `  # bash or zsh
+  eval "$(vend export deploy)"
+
+  # fish
+  vend export --format fish deploy | source
+
+  # PowerShell
+  vend export --format powershell deploy | Invoke-Expression
+
+  # JSON for scripts
+  vend export --format json deploy | jq -r .AWS_CREDENTIAL_EXPIRATION`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return status.Usagef("export takes one profile\n\nExample:\n  eval \"$(vend export PROFILE)\"")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !validFormat(opts.Format) {
+				return status.Usagef("unknown format %q: use %s", opts.Format, strings.Join(Formats, ", "))
+			}
+			opts.Profile = args[0]
+			opts.Context = cmd.Context()
+			if runF != nil {
+				return runF(opts)
+			}
+			return exportRun(opts)
+		},
+	}
+	cmd.Flags().Var(&opts.Duration, "duration", "lifetime of the credentials, 15m to 1h (default: the TVM's)")
+	cmd.Flags().StringVar(&opts.Format, "format", "env", "output format: env (sh, bash, zsh), json, fish, powershell")
+	return cmd
+}
+
+func validFormat(f string) bool {
+	for _, v := range Formats {
+		if f == v {
+			return true
+		}
+	}
+	return false
+}
+
+func exportRun(opts *ExportOptions) error {
+	remote, err := opts.Connect(opts.Context, opts.Profile, opts.Duration)
+	if err != nil {
+		return err
+	}
+	p := &tvmclient.Provider{Client: remote.Client, Profile: opts.Profile, Duration: time.Duration(remote.Settings.Duration)}
+	creds, err := p.Retrieve(opts.Context)
+	if err != nil {
+		return err
+	}
+	if err := Write(opts.IO.Out, opts.Format, creds); err != nil {
+		return err
+	}
+	left := creds.Expires.Sub(opts.Now()).Round(time.Minute)
+	fmt.Fprintf(opts.IO.ErrOut, "vend: warning: these credentials expire at %s (in %s) and do not refresh; "+
+		"use vend exec or credential_process for anything long-running\n",
+		creds.Expires.UTC().Format(time.RFC3339), left)
+	return nil
+}
+
+// Write prints creds in format.
+func Write(w io.Writer, format string, creds aws.Credentials) error {
+	vars := [][2]string{
+		{"AWS_ACCESS_KEY_ID", creds.AccessKeyID},
+		{"AWS_SECRET_ACCESS_KEY", creds.SecretAccessKey},
+		{"AWS_SESSION_TOKEN", creds.SessionToken},
+		{"AWS_CREDENTIAL_EXPIRATION", creds.Expires.UTC().Format(time.RFC3339)},
+	}
+	var b strings.Builder
+	switch format {
+	case "json":
+		m := map[string]string{}
+		for _, kv := range vars {
+			m[kv[0]] = kv[1]
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(m)
+	case "fish":
+		for _, kv := range vars {
+			fmt.Fprintf(&b, "set -gx %s %s;\n", kv[0], fishQuote(kv[1]))
+		}
+	case "powershell":
+		for _, kv := range vars {
+			fmt.Fprintf(&b, "$Env:%s = %s\n", kv[0], psQuote(kv[1]))
+		}
+	case "env":
+		for _, kv := range vars {
+			fmt.Fprintf(&b, "export %s=%s\n", kv[0], shQuote(kv[1]))
+		}
+	default:
+		return fmt.Errorf("unknown format %q", format)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// Values are base64-like today; quoting keeps any future character from becoming code
+// in the eval that consumes the output.
+func shQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+func fishQuote(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+}
+
+func psQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

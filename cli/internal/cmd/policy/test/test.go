@@ -1,0 +1,215 @@
+package test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vend-tvm/vend/cli/internal/factory"
+	"github.com/vend-tvm/vend/cli/internal/iostreams"
+	"github.com/vend-tvm/vend/cli/internal/status"
+	"github.com/vend-tvm/vend/lambda/policy"
+)
+
+// TestOptions are the dependencies and flags of `vend policy test`.
+type TestOptions struct {
+	IO  *iostreams.IOStreams
+	Now func() time.Time
+
+	File      string
+	Principal string
+	Profile   string
+	AccountID string
+	OrgID     string
+	At        time.Time // zero: now
+	JSON      bool
+}
+
+// NewCmdTest returns the test command. runF, when set, replaces testRun.
+func NewCmdTest(f *factory.Factory, runF func(*TestOptions) error) *cobra.Command {
+	opts := &TestOptions{IO: f.IOStreams, Now: f.Now}
+	var at string
+	cmd := &cobra.Command{
+		Use:   "test FILE --principal ARN --profile NAME [flags]",
+		Short: "Decide one request against a policy file and explain why",
+		Long: `Decide whether the caller --principal may have --profile under the policy in FILE,
+exactly as the TVM would, and show for every rule whether it matched and, if not, the
+first condition that failed. The account defaults to the one in the ARN; give
+--org-id when rules test organisation IDs, and --at to try another moment.
+
+vend prints ALLOW or DENY, the deciding rule and its reason, and exits 0 on allow and
+3 on deny.`,
+		Example: `  vend policy test policy.yaml \
+    --principal arn:aws:sts::444444444444:assumed-role/github-actions-deploy/run-42 \
+    --profile prod-deploy --at 2025-06-07T10:00:00+02:00
+
+  vend policy test policy.yaml --principal arn:aws:iam::333333333333:user/scanner \
+    --profile prod-readonly --org-id o-abc123def4 --json`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return status.Usagef("test takes one policy file\n\nExample:\n  vend policy test policy.yaml --principal ARN --profile NAME")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.File = args[0]
+			if opts.Principal == "" || opts.Profile == "" {
+				return status.Usagef("--principal and --profile are required\n\nExample:\n  vend policy test %s --principal arn:aws:sts::111111111111:assumed-role/Role/alice --profile NAME", opts.File)
+			}
+			acct, err := accountOf(opts.Principal)
+			if err != nil {
+				return status.Usagef("%v", err)
+			}
+			if opts.AccountID == "" {
+				if acct == "" {
+					return status.Usagef("the principal ARN %s names no account: give --account", opts.Principal)
+				}
+				opts.AccountID = acct
+			}
+			if at != "" {
+				t, err := time.Parse(time.RFC3339, at)
+				if err != nil {
+					return status.Usagef("invalid --at %q: use RFC 3339, like 2025-06-07T10:00:00Z", at)
+				}
+				opts.At = t
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return testRun(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Principal, "principal", "", "caller ARN, as the TVM sees it (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION)")
+	cmd.Flags().StringVar(&opts.Profile, "profile", "", "vend profile requested")
+	cmd.Flags().StringVar(&opts.AccountID, "account", "", "caller account ID (default: the ARN's)")
+	cmd.Flags().StringVar(&opts.OrgID, "org-id", "", "caller's organisation ID (default: none)")
+	cmd.Flags().StringVar(&at, "at", "", "time of the request, RFC 3339 (default: now)")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the decision and explanation as JSON")
+	return cmd
+}
+
+// accountOf returns the account field of an ARN ("" when the ARN leaves it empty).
+func accountOf(arn string) (string, error) {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || parts[5] == "" {
+		return "", fmt.Errorf("--principal %q is not an ARN like arn:aws:sts::111111111111:assumed-role/Role/alice", arn)
+	}
+	return parts[4], nil
+}
+
+// Result is the JSON output.
+type Result struct {
+	Allowed        bool         `json:"allowed"`
+	Effect         string       `json:"effect"`
+	Rule           string       `json:"rule"`
+	Reason         string       `json:"reason"`
+	Profile        string       `json:"profile"`
+	RoleARN        string       `json:"role_arn,omitempty"`
+	UnknownProfile bool         `json:"unknown_profile"`
+	PolicyHash     string       `json:"policy_hash"`
+	Principal      string       `json:"principal"`
+	AccountID      string       `json:"account_id"`
+	OrgID          string       `json:"org_id,omitempty"`
+	At             time.Time    `json:"at"`
+	Rules          []RuleResult `json:"rules"`
+}
+
+// RuleResult is one rule's part in the decision.
+type RuleResult struct {
+	Rule    string `json:"rule"`
+	Effect  string `json:"effect"`
+	Line    int    `json:"line"`
+	Matched bool   `json:"matched"`
+	Decided bool   `json:"decided"`
+	Detail  string `json:"detail"`
+}
+
+func testRun(opts *TestOptions) error {
+	p, err := policy.ParseFile(opts.File)
+	if err != nil {
+		return fmt.Errorf("%w\nrun vend policy validate %s to see every problem", err, opts.File)
+	}
+	at := opts.At
+	if at.IsZero() {
+		at = opts.Now()
+	}
+	req := policy.Request{
+		PrincipalARN: opts.Principal, AccountID: opts.AccountID, OrgID: opts.OrgID,
+		Profile: opts.Profile, Time: at,
+	}
+	d := p.Evaluate(req)
+	res := Result{
+		Allowed: d.Allowed, Effect: string(d.Effect), Rule: d.Rule, Reason: d.Reason,
+		Profile: opts.Profile, RoleARN: d.Profile.RoleARN, UnknownProfile: d.UnknownProfile,
+		PolicyHash: d.PolicyHash, Principal: opts.Principal, AccountID: opts.AccountID,
+		OrgID: opts.OrgID, At: at, Rules: []RuleResult{},
+	}
+	for _, r := range p.Explain(req) {
+		res.Rules = append(res.Rules, RuleResult{
+			Rule: r.Rule, Effect: string(r.Effect), Line: r.Line,
+			Matched: r.Matched, Decided: r.Decided, Detail: r.Detail,
+		})
+	}
+	if opts.JSON {
+		enc := json.NewEncoder(opts.IO.Out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(res); err != nil {
+			return err
+		}
+	} else if err := write(opts, res); err != nil {
+		return err
+	}
+	if !d.Allowed {
+		return &status.ExitError{Code: status.Denied}
+	}
+	return nil
+}
+
+func write(opts *TestOptions, r Result) error {
+	out := opts.IO.Out
+	verdict := "DENY"
+	if r.Allowed {
+		verdict = "ALLOW"
+	}
+	fmt.Fprintf(out, "%s  %s for %s\n", verdict, r.Profile, r.Principal)
+	tw := tabwriter.NewWriter(out, 0, 4, 1, ' ', 0)
+	fmt.Fprintf(tw, "  rule:\t%s\n", r.Rule)
+	fmt.Fprintf(tw, "  reason:\t%s\n", r.Reason)
+	if r.RoleARN != "" {
+		fmt.Fprintf(tw, "  role:\t%s\n", r.RoleARN)
+	}
+	org := r.OrgID
+	if org == "" {
+		org = "none"
+	}
+	fmt.Fprintf(tw, "  request:\taccount %s, organisation %s, at %s\n", r.AccountID, org, r.At.Format(time.RFC3339))
+	fmt.Fprintf(tw, "  policy:\t%s\n", r.PolicyHash)
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if r.UnknownProfile {
+		fmt.Fprintf(out, "\nprofile %q is not defined in the policy\n", r.Profile)
+	}
+	if len(r.Rules) == 0 {
+		return nil
+	}
+	fmt.Fprintln(out, "\nRules in file order (deny rules are evaluated first, then allow rules):")
+	tw = tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  \tRULE\tEFFECT\tLINE\tRESULT")
+	for _, rr := range r.Rules {
+		mark := ""
+		if rr.Decided {
+			mark = "→"
+		}
+		result := rr.Detail
+		if rr.Decided {
+			result = "decides: " + result
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%s\n", mark, rr.Rule, rr.Effect, rr.Line, result)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,2 @@
+// Package validate implements `vend policy validate`.
+package validate

@@ -1,0 +1,148 @@
+package root
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vend-tvm/vend/cli/internal/build"
+	"github.com/vend-tvm/vend/cli/internal/cmd/completion"
+	"github.com/vend-tvm/vend/cli/internal/cmd/credentialprocess"
+	execcmd "github.com/vend-tvm/vend/cli/internal/cmd/exec"
+	"github.com/vend-tvm/vend/cli/internal/cmd/export"
+	"github.com/vend-tvm/vend/cli/internal/cmd/policy"
+	"github.com/vend-tvm/vend/cli/internal/cmd/profiles"
+	"github.com/vend-tvm/vend/cli/internal/cmd/serve"
+	"github.com/vend-tvm/vend/cli/internal/cmd/version"
+	"github.com/vend-tvm/vend/cli/internal/cmd/whoami"
+	"github.com/vend-tvm/vend/cli/internal/factory"
+	"github.com/vend-tvm/vend/cli/internal/iostreams"
+	"github.com/vend-tvm/vend/cli/internal/status"
+	"github.com/vend-tvm/vend/lambda/wire"
+)
+
+// NewCmdRoot returns the vend command with every subcommand.
+func NewCmdRoot(f *factory.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "vend <command>",
+		Short: "Get short-lived AWS role credentials from your organisation's TVM",
+		Long: `vend asks your organisation's token vending machine (TVM) for short-lived credentials
+of a role profile. The TVM checks who you are against its policy, assumes the role with
+a SourceIdentity that names you, and logs the decision.
+
+vend signs its requests with your own AWS credentials (the default chain, or
+--base-profile). The TVM's URL comes from --remote-server, VEND_REMOTE_SERVER or the
+config file ($VEND_CONFIG, default ~/.config/vend/config.yaml on Linux).
+
+Exit status: 0 ok, 1 error, 2 usage error, 3 access denied by policy; exec exits with
+its command's status.`,
+		Example: `  vend profiles
+  vend exec deploy -- terraform apply
+  vend whoami --debug`,
+		Version:       build.Version,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	cmd.SetVersionTemplate("vend {{.Version}}\n")
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &status.UsageError{Err: err}
+	})
+	cmd.SetOut(f.IOStreams.Out)
+	cmd.SetErr(f.IOStreams.ErrOut)
+	cmd.SetIn(f.IOStreams.In)
+
+	pf := cmd.PersistentFlags()
+	pf.StringVar(&f.Flags.RemoteServer, "remote-server", "", "TVM URL (or VEND_REMOTE_SERVER, or remote_server in the config file)")
+	pf.StringVar(&f.Flags.BaseProfile, "base-profile", "", "AWS shared-config profile whose credentials sign requests (default: the SDK's chain, AWS_PROFILE)")
+	pf.StringVar(&f.Flags.SigningService, "signing-service", "", "SigV4 service (default: from the URL host; lambda for Function URLs, execute-api for API Gateway)")
+	pf.StringVar(&f.Flags.SigningRegion, "signing-region", "", "SigV4 region (default: from the URL host, else the AWS configuration's region)")
+	pf.BoolVar(&f.Flags.Debug, "debug", false, "log requests (request IDs, statuses, timings; never secrets) to stderr as JSON")
+
+	cmd.AddCommand(
+		execcmd.NewCmdExec(f, nil),
+		serve.NewCmdServe(f, nil),
+		credentialprocess.NewCmdCredentialProcess(f, nil),
+		export.NewCmdExport(f, nil),
+		whoami.NewCmdWhoami(f, nil),
+		profiles.NewCmdProfiles(f, nil),
+		policy.NewCmdPolicy(f),
+		version.NewCmdVersion(f, nil),
+		completion.NewCmdCompletion(f, nil),
+	)
+	// cobra's own completion command would duplicate ours.
+	cmd.CompletionOptions.DisableDefaultCmd = true
+	return cmd
+}
+
+// Main runs vend with args (without the program name) and returns the exit status.
+func Main(ctx context.Context, ios *iostreams.IOStreams, args []string) int {
+	return Run(ctx, factory.New(ios), args)
+}
+
+// Run is Main with a given factory, for tests.
+func Run(ctx context.Context, f *factory.Factory, args []string) int {
+	cmd := NewCmdRoot(f)
+	cmd.SetArgs(args)
+	ran, err := cmd.ExecuteContextC(ctx)
+	if err == nil {
+		return status.OK
+	}
+	if isCobraUsage(err) {
+		err = &status.UsageError{Err: err}
+	}
+	PrintError(f.IOStreams.ErrOut, ran, err)
+	return status.Code(err)
+}
+
+// isCobraUsage recognises the usage errors cobra returns as plain errors.
+func isCobraUsage(err error) bool {
+	msg := err.Error()
+	return strings.HasPrefix(msg, "unknown command ") || strings.HasPrefix(msg, "unknown flag") ||
+		strings.HasPrefix(msg, "unknown shorthand flag")
+}
+
+// PrintError writes err for a person: usage errors with a pointer to help, denials with
+// the rule, reason and request ID, and nothing for errors already reported.
+func PrintError(w io.Writer, cmd *cobra.Command, err error) {
+	var exitErr *status.ExitError
+	if errors.As(err, &exitErr) && exitErr.Err == nil {
+		return
+	}
+	var usage *status.UsageError
+	if errors.As(err, &usage) {
+		fmt.Fprintf(w, "vend: %s\n", usage.Err)
+		if cmd != nil {
+			fmt.Fprintf(w, "Run '%s --help' for usage.\n", cmd.CommandPath())
+		}
+		return
+	}
+	var we *wire.Error
+	if errors.As(err, &we) && we.Code == wire.CodeAccessDenied {
+		msg := we.Message
+		if msg == "" {
+			msg = "access denied by policy"
+		}
+		if context := strings.TrimSuffix(err.Error(), we.Error()); context != "" {
+			msg = context + msg
+		}
+		fmt.Fprintf(w, "vend: %s\n", msg)
+		if we.Rule != "" {
+			fmt.Fprintf(w, "  rule:       %s\n", we.Rule)
+		}
+		if we.Reason != "" {
+			fmt.Fprintf(w, "  reason:     %s\n", we.Reason)
+		}
+		if we.RequestID != "" {
+			fmt.Fprintf(w, "  request ID: %s (the TVM's decision log has the details)\n", we.RequestID)
+		}
+		return
+	}
+	fmt.Fprintf(w, "vend: %s\n", err)
+	if errors.As(err, &we) && we.RequestID != "" && !strings.Contains(err.Error(), we.RequestID) {
+		fmt.Fprintf(w, "  request ID: %s\n", we.RequestID)
+	}
+}

@@ -1,0 +1,144 @@
+package serve
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	execcmd "github.com/vend-tvm/vend/cli/internal/cmd/exec"
+	"github.com/vend-tvm/vend/cli/internal/config"
+	"github.com/vend-tvm/vend/cli/internal/credcache"
+	"github.com/vend-tvm/vend/cli/internal/credserver"
+	"github.com/vend-tvm/vend/cli/internal/factory"
+	"github.com/vend-tvm/vend/cli/internal/iostreams"
+	"github.com/vend-tvm/vend/cli/internal/status"
+	"github.com/vend-tvm/vend/cli/internal/tvmclient"
+)
+
+// ServeOptions are the dependencies and flags of `vend serve`.
+type ServeOptions struct {
+	IO      *iostreams.IOStreams
+	Connect func(ctx context.Context, profile string, d config.Duration) (*factory.Remote, error)
+	Logger  *slog.Logger
+	// Context ends the server; serveRun also stops on SIGINT and SIGTERM.
+	Context context.Context
+
+	Profile  string
+	Duration config.Duration
+	Addr     string
+	Format   string
+}
+
+// NewCmdServe returns the serve command. runF, when set, replaces serveRun (tests).
+func NewCmdServe(f *factory.Factory, runF func(*ServeOptions) error) *cobra.Command {
+	opts := &ServeOptions{IO: f.IOStreams, Connect: f.Connect}
+	cmd := &cobra.Command{
+		Use:   "serve [flags] PROFILE",
+		Short: "Serve a profile's credentials on a loopback endpoint",
+		Long: `Fetch credentials for PROFILE and serve them, refreshed ahead of expiry, on a
+loopback container-credentials endpoint until interrupted (SIGINT or SIGTERM).
+
+vend prints the variables that point AWS SDKs at the endpoint: with --format env
+(the default) as shell commands that also unset the variables that would take
+precedence, with --format json as an object. The authorization token is a secret:
+anyone who has it and can reach the port gets the credentials.`,
+		Example: `  # Terminal 1
+  vend serve deploy --addr 127.0.0.1:9911
+
+  # Terminal 2: paste the lines terminal 1 printed, then
+  aws sts get-caller-identity
+
+  # For a supervisor or script
+  vend serve deploy --format json > endpoint.json`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return status.Usagef("serve takes one profile\n\nExample:\n  vend serve PROFILE --addr 127.0.0.1:9911")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.Format != "env" && opts.Format != "json" {
+				return status.Usagef("unknown format %q: use env or json", opts.Format)
+			}
+			opts.Profile = args[0]
+			opts.Context = cmd.Context()
+			opts.Logger = f.Logger()
+			if runF != nil {
+				return runF(opts)
+			}
+			return serveRun(opts)
+		},
+	}
+	cmd.Flags().Var(&opts.Duration, "duration", "lifetime of each set of credentials, 15m to 1h (default: the TVM's)")
+	cmd.Flags().StringVar(&opts.Addr, "addr", "", "loopback address to listen on, like 127.0.0.1:9911 (default: a free port)")
+	cmd.Flags().StringVar(&opts.Format, "format", "env", "output format: env or json")
+	return cmd
+}
+
+func serveRun(opts *ServeOptions) error {
+	ctx, stop := signal.NotifyContext(opts.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	remote, err := opts.Connect(ctx, opts.Profile, opts.Duration)
+	if err != nil {
+		return err
+	}
+	provider := &tvmclient.Provider{Client: remote.Client, Profile: opts.Profile, Duration: time.Duration(remote.Settings.Duration)}
+	creds, err := provider.Retrieve(ctx)
+	if err != nil {
+		return err
+	}
+	cache := credcache.New(tvmclient.Primed(creds, provider), credcache.WithLogger(opts.Logger))
+	cache.Start(ctx)
+
+	srvOpts := []credserver.Option{credserver.WithLogger(opts.Logger)}
+	if opts.Addr != "" {
+		srvOpts = append(srvOpts, credserver.WithAddr(opts.Addr))
+	}
+	srv, err := credserver.New(cache, srvOpts...)
+	if err != nil {
+		return fmt.Errorf("create the credentials endpoint: %w", err)
+	}
+	if err := srv.Start(); err != nil {
+		return fmt.Errorf("start the credentials endpoint on %s: %w", opts.Addr, err)
+	}
+	defer srv.Close()
+
+	if err := writeEndpoint(opts, srv.URL(), srv.Token()); err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "vend: serving %s at %s; press Ctrl-C to stop\n", opts.Profile, srv.URL())
+	<-ctx.Done()
+	fmt.Fprintln(opts.IO.ErrOut, "vend: stopped")
+	return nil
+}
+
+func writeEndpoint(opts *ServeOptions, url, token string) error {
+	if opts.Format == "json" {
+		return json.NewEncoder(opts.IO.Out).Encode(map[string]string{
+			execcmd.EnvFullURI: url,
+			execcmd.EnvToken:   token,
+			execcmd.EnvProfile: opts.Profile,
+		})
+	}
+	var unset []string
+	for _, v := range execcmd.Scrubbed {
+		if v != execcmd.EnvFullURI && v != execcmd.EnvToken && v != execcmd.EnvProfile {
+			unset = append(unset, v)
+		}
+	}
+	_, err := fmt.Fprintf(opts.IO.Out, "unset %s\nexport %s=%s\nexport %s=%s\nexport %s=%s\n",
+		strings.Join(unset, " "),
+		execcmd.EnvFullURI, shQuote(url), execcmd.EnvToken, shQuote(token), execcmd.EnvProfile, shQuote(opts.Profile))
+	return err
+}
+
+func shQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }

@@ -1,0 +1,171 @@
+package serve
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vend-tvm/vend/cli/internal/cmdtest"
+	"github.com/vend-tvm/vend/cli/internal/status"
+	"github.com/vend-tvm/vend/cli/internal/tvmtest"
+	"github.com/vend-tvm/vend/lambda/wire"
+)
+
+func TestNewCmdServeFlags(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		want     ServeOptions
+		wantCode int
+	}{
+		{name: "defaults", args: []string{"dev"}, want: ServeOptions{Profile: "dev", Format: "env"}},
+		{name: "all flags", args: []string{"dev", "--addr", "127.0.0.1:9911", "--format", "json", "--duration", "20m"},
+			want: ServeOptions{Profile: "dev", Addr: "127.0.0.1:9911", Format: "json", Duration: 1200e9}},
+		{name: "bad format", args: []string{"dev", "--format", "yaml"}, wantCode: status.Usage},
+		{name: "no profile", args: nil, wantCode: status.Usage},
+		{name: "two profiles", args: []string{"a", "b"}, wantCode: status.Usage},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := cmdtest.New(t)
+			var got *ServeOptions
+			err := e.Run(t, NewCmdServe(e.F, func(o *ServeOptions) error { got = o; return nil }), tt.args...)
+			if tt.wantCode != 0 {
+				if status.Code(err) != tt.wantCode {
+					t.Fatalf("got %v, want exit %d", err, tt.wantCode)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Profile != tt.want.Profile || got.Addr != tt.want.Addr || got.Format != tt.want.Format || got.Duration != tt.want.Duration {
+				t.Errorf("got %+v", got)
+			}
+		})
+	}
+}
+
+// startServe runs serve until the test cancels it and returns the printed endpoint.
+func startServe(t *testing.T, e *cmdtest.Env, args ...string) (stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	done := make(chan error, 1)
+	go func() { done <- e.RunContext(ctx, NewCmdServe(e.F, nil), args...) }()
+	t.Cleanup(cancel)
+	if !cmdtest.WaitFor(10*time.Second, func() bool { return strings.Contains(e.ErrOut.String(), "serving") }) {
+		cancel()
+		t.Fatalf("serve did not start: %v\nstderr: %s", <-done, e.ErrOut)
+	}
+	return func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(10 * time.Second):
+			t.Fatal("serve did not stop")
+			return nil
+		}
+	}
+}
+
+func fetch(t *testing.T, url, token string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.Header.Set("Authorization", token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestServeEnvFormat(t *testing.T) {
+	e := cmdtest.New(t)
+	e.TVM.Handle(wire.PathCredentials, tvmtest.Allow(time.Hour))
+	e.F.Flags.Debug = true
+	stop := startServe(t, e, "dev")
+
+	out := e.Out.String()
+	url := regexp.MustCompile(`export AWS_CONTAINER_CREDENTIALS_FULL_URI='([^']+)'`).FindStringSubmatch(out)
+	token := regexp.MustCompile(`export AWS_CONTAINER_AUTHORIZATION_TOKEN='([^']+)'`).FindStringSubmatch(out)
+	if url == nil || token == nil || !strings.Contains(out, "export VEND_PROFILE='dev'") {
+		t.Fatalf("output:\n%s", out)
+	}
+	if !strings.Contains(out, "unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN") || strings.Contains(out, "unset AWS_CONTAINER_CREDENTIALS_FULL_URI") {
+		t.Errorf("unset line wrong:\n%s", out)
+	}
+	code, body := fetch(t, url[1], token[1])
+	if code != 200 || !strings.Contains(body, tvmtest.VendedAccessKeyID) {
+		t.Errorf("fetch: %d %s", code, body)
+	}
+	if code, _ := fetch(t, url[1], "wrong"); code == 200 {
+		t.Error("endpoint accepted a wrong token")
+	}
+	if strings.Contains(e.ErrOut.String(), token[1]) {
+		t.Error("stderr has the token")
+	}
+	e.AssertNoSecrets(t)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := fetch(t, url[1], token[1]); code != 0 {
+		t.Errorf("endpoint still answers after stop: %d", code)
+	}
+}
+
+func TestServeJSONFormatAndAddr(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+
+	e := cmdtest.New(t)
+	e.TVM.Handle(wire.PathCredentials, tvmtest.Allow(time.Hour))
+	stop := startServe(t, e, "dev", "--format", "json", "--addr", addr)
+	var got map[string]string
+	if err := json.Unmarshal([]byte(e.Out.String()), &got); err != nil {
+		t.Fatalf("output %q: %v", e.Out, err)
+	}
+	if !strings.HasPrefix(got["AWS_CONTAINER_CREDENTIALS_FULL_URI"], "http://"+addr+"/") || got["AWS_CONTAINER_AUTHORIZATION_TOKEN"] == "" {
+		t.Errorf("got %v", got)
+	}
+	if code, body := fetch(t, got["AWS_CONTAINER_CREDENTIALS_FULL_URI"], got["AWS_CONTAINER_AUTHORIZATION_TOKEN"]); code != 200 {
+		t.Errorf("fetch: %d %s", code, body)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestServeErrors(t *testing.T) {
+	t.Run("denied", func(t *testing.T) {
+		e := cmdtest.New(t)
+		e.TVM.Handle(wire.PathCredentials, tvmtest.Deny("no-dev", "not today"))
+		err := e.Run(t, NewCmdServe(e.F, nil), "dev")
+		if status.Code(err) != status.Denied {
+			t.Fatalf("got %v", err)
+		}
+		if e.Out.String() != "" {
+			t.Errorf("printed an endpoint after a denial: %s", e.Out)
+		}
+	})
+	t.Run("non-loopback address", func(t *testing.T) {
+		e := cmdtest.New(t)
+		e.TVM.Handle(wire.PathCredentials, tvmtest.Allow(time.Hour))
+		err := e.Run(t, NewCmdServe(e.F, nil), "dev", "--addr", "0.0.0.0:9911")
+		if err == nil || status.Code(err) != status.Error {
+			t.Fatalf("got %v", err)
+		}
+	})
+}

@@ -1,0 +1,2 @@
+// Package version implements `vend version`.
+package version

@@ -1,0 +1,2 @@
+// Package whoami implements `vend whoami`: ask the TVM who it sees calling.
+package whoami

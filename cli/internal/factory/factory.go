@@ -1,0 +1,148 @@
+package factory
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/vend-tvm/vend/cli/internal/build"
+	"github.com/vend-tvm/vend/cli/internal/config"
+	"github.com/vend-tvm/vend/cli/internal/iostreams"
+	"github.com/vend-tvm/vend/cli/internal/tvmclient"
+)
+
+// GlobalFlags are the flags every command accepts; the root command binds them.
+type GlobalFlags struct {
+	RemoteServer   string
+	BaseProfile    string
+	SigningService string
+	SigningRegion  string
+	Debug          bool
+}
+
+// Factory is what commands get their dependencies from.
+type Factory struct {
+	IOStreams *iostreams.IOStreams
+	Flags     GlobalFlags
+
+	Getenv  func(string) string
+	Environ func() []string
+	Now     func() time.Time
+
+	// LoadAWSConfig loads the caller's base AWS configuration for a shared-config profile
+	// ("" for the default chain).
+	LoadAWSConfig func(ctx context.Context, profile string) (aws.Config, error)
+	// CacheDir is where credential-process keeps its disk cache.
+	CacheDir func() (string, error)
+	// ClientOptions are appended to every TVM client's options (tests shorten backoff).
+	ClientOptions []tvmclient.Option
+	// HTTPClient, when set, replaces the TVM client's default HTTP client.
+	HTTPClient *http.Client
+
+	configOnce sync.Once
+	configFile *config.File
+	configErr  error
+}
+
+// New returns a factory wired to the real process.
+func New(ios *iostreams.IOStreams) *Factory {
+	return &Factory{
+		IOStreams:     ios,
+		Getenv:        os.Getenv,
+		Environ:       os.Environ,
+		Now:           time.Now,
+		LoadAWSConfig: tvmclient.LoadBase,
+		CacheDir: func() (string, error) {
+			dir, err := os.UserCacheDir()
+			if err != nil {
+				return "", err
+			}
+			return filepath.Join(dir, "vend"), nil
+		},
+	}
+}
+
+// Logger returns the debug logger: JSON records on stderr with --debug, else nothing.
+func (f *Factory) Logger() *slog.Logger {
+	if !f.Flags.Debug {
+		return slog.New(slog.DiscardHandler)
+	}
+	return slog.New(slog.NewJSONHandler(f.IOStreams.ErrOut, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// ConfigFile loads the configuration file once.
+func (f *Factory) ConfigFile() (*config.File, error) {
+	f.configOnce.Do(func() {
+		path, explicit, err := config.DefaultPath(f.Getenv)
+		if err != nil {
+			f.configErr = err
+			return
+		}
+		f.configFile, f.configErr = config.Load(path, explicit)
+	})
+	return f.configFile, f.configErr
+}
+
+// Settings resolves the settings for a vend profile ("" for commands without one).
+func (f *Factory) Settings(profile string, duration config.Duration) (config.Settings, error) {
+	file, err := f.ConfigFile()
+	if err != nil {
+		return config.Settings{}, err
+	}
+	flags := config.Settings{
+		RemoteServer:   f.Flags.RemoteServer,
+		BaseProfile:    f.Flags.BaseProfile,
+		SigningService: f.Flags.SigningService,
+		SigningRegion:  f.Flags.SigningRegion,
+		Duration:       duration,
+	}
+	return config.Resolve(file, flags, f.Getenv, profile)
+}
+
+// Remote is a configured connection to the TVM.
+type Remote struct {
+	Settings config.Settings
+	Client   *tvmclient.Client
+	// Base is the caller's own AWS configuration, whose credentials sign the requests.
+	Base aws.Config
+}
+
+// Connect resolves settings, loads the base AWS configuration and builds the client.
+func (f *Factory) Connect(ctx context.Context, profile string, duration config.Duration) (*Remote, error) {
+	s, err := f.Settings(profile, duration)
+	if err != nil {
+		return nil, err
+	}
+	base, err := f.LoadAWSConfig(ctx, s.BaseProfile)
+	if err != nil {
+		return nil, err
+	}
+	if base.Credentials == nil {
+		return nil, &tvmclient.BaseCredentialsError{Err: errNoCredentials}
+	}
+	opts := []tvmclient.Option{
+		tvmclient.WithDefaultRegion(base.Region),
+		tvmclient.WithSigningService(s.SigningService),
+		tvmclient.WithSigningRegion(s.SigningRegion),
+		tvmclient.WithLogger(f.Logger()),
+		tvmclient.WithUserAgent("vend/" + build.Version),
+	}
+	if f.HTTPClient != nil {
+		opts = append(opts, tvmclient.WithHTTPClient(f.HTTPClient))
+	}
+	opts = append(opts, f.ClientOptions...)
+	client, err := tvmclient.New(s.RemoteServer, base.Credentials, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &Remote{Settings: s, Client: client, Base: base}, nil
+}
+
+var errNoCredentials = errors.New("no credentials provider in the AWS configuration")

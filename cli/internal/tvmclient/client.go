@@ -1,0 +1,467 @@
+package tvmclient
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/vend-tvm/vend/lambda/wire"
+)
+
+// emptyPayloadHash is the SHA-256 of an empty body: every TVM request is a GET.
+const emptyPayloadHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+// Defaults. A credentials answer is well under a kilobyte; the TVM itself bounds a
+// profiles answer by the policy size.
+const (
+	defaultMaxAttempts   = 3
+	defaultMaxRetryAfter = 10 * time.Second
+	defaultBaseBackoff   = 250 * time.Millisecond
+	defaultMaxBody       = 1 << 20
+	defaultTimeout       = 30 * time.Second
+)
+
+// Client sends signed requests to one TVM.
+type Client struct {
+	base    *url.URL
+	creds   aws.CredentialsProvider
+	service string
+	region  string
+
+	httpClient    *http.Client
+	signer        *v4.Signer
+	logger        *slog.Logger
+	userAgent     string
+	maxAttempts   int
+	maxRetryAfter time.Duration
+	baseBackoff   time.Duration
+	maxBody       int64
+	sleep         func(context.Context, time.Duration) error
+	now           func() time.Time
+
+	serviceOverride, regionOverride, defaultRegion string
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithHTTPClient replaces the default HTTP client (which has timeouts).
+func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.httpClient = h } }
+
+// WithLogger sends debug records (request IDs, statuses, timings; never secrets) to l.
+func WithLogger(l *slog.Logger) Option { return func(c *Client) { c.logger = l } }
+
+// WithSigningService overrides the service derived from the host.
+func WithSigningService(s string) Option { return func(c *Client) { c.serviceOverride = s } }
+
+// WithSigningRegion overrides the region derived from the host.
+func WithSigningRegion(r string) Option { return func(c *Client) { c.regionOverride = r } }
+
+// WithDefaultRegion is the region used when the host does not name one (custom domains,
+// loopback): normally the region of the base AWS configuration.
+func WithDefaultRegion(r string) Option { return func(c *Client) { c.defaultRegion = r } }
+
+// WithUserAgent sets the User-Agent header.
+func WithUserAgent(ua string) Option { return func(c *Client) { c.userAgent = ua } }
+
+// WithMaxAttempts bounds the attempts per request (at least 1).
+func WithMaxAttempts(n int) Option {
+	return func(c *Client) {
+		if n >= 1 {
+			c.maxAttempts = n
+		}
+	}
+}
+
+// WithBackoff sets the first retry delay; later delays double. Tests use it to stay fast.
+func WithBackoff(d time.Duration) Option { return func(c *Client) { c.baseBackoff = d } }
+
+// WithMaxRetryAfter caps how long a Retry-After header may make the client wait.
+func WithMaxRetryAfter(d time.Duration) Option { return func(c *Client) { c.maxRetryAfter = d } }
+
+// WithClock sets the signing clock, for tests.
+func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = now } }
+
+// New returns a client for the TVM at serverURL that signs with creds. serverURL must be
+// https unless it is a loopback address.
+func New(serverURL string, creds aws.CredentialsProvider, opts ...Option) (*Client, error) {
+	if creds == nil {
+		return nil, errors.New("new tvm client: no base credentials provider")
+	}
+	base, err := ParseServerURL(serverURL)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{
+		base:          base,
+		creds:         creds,
+		signer:        v4.NewSigner(),
+		logger:        slog.New(slog.DiscardHandler),
+		userAgent:     "vend",
+		maxAttempts:   defaultMaxAttempts,
+		maxRetryAfter: defaultMaxRetryAfter,
+		baseBackoff:   defaultBaseBackoff,
+		maxBody:       defaultMaxBody,
+		sleep:         sleepContext,
+		now:           time.Now,
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	if c.httpClient == nil {
+		c.httpClient = defaultHTTPClient()
+	}
+	service, region := SigningFor(base.Host)
+	c.service = first(c.serviceOverride, service)
+	c.region = first(c.regionOverride, region, c.defaultRegion)
+	if c.region == "" {
+		return nil, fmt.Errorf("cannot tell the signing region for %s: set --signing-region, signing_region in the vend config, or AWS_REGION", base.Host)
+	}
+	return c, nil
+}
+
+// ParseServerURL checks a TVM URL: absolute, https unless loopback, no credentials,
+// query or fragment (the client adds its own paths and query).
+func ParseServerURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return nil, fmt.Errorf("invalid remote server URL: %w", err)
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("remote server URL %s must not contain a user name or password", u.Redacted())
+	}
+	if u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return nil, fmt.Errorf("remote server URL %q must look like https://ID.lambda-url.REGION.on.aws", raw)
+	}
+	if u.Scheme == "http" && !IsLoopback(u.Host) {
+		return nil, fmt.Errorf("remote server URL %s must use https: the answer carries credentials (plain http is allowed only for 127.0.0.1, localhost and ::1)", u.Redacted())
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("remote server URL %s must not have a query or fragment", u.Redacted())
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	u.RawPath = ""
+	return u, nil
+}
+
+// URL returns the TVM's base URL.
+func (c *Client) URL() string { return c.base.String() }
+
+// SigningService returns the SigV4 service the client signs for.
+func (c *Client) SigningService() string { return c.service }
+
+// SigningRegion returns the SigV4 region the client signs for.
+func (c *Client) SigningRegion() string { return c.region }
+
+// Credentials asks the TVM for credentials of a vend profile. A zero duration lets the
+// TVM choose.
+func (c *Client) Credentials(ctx context.Context, profile string, duration time.Duration) (*wire.Credentials, error) {
+	q := url.Values{wire.QueryProfile: {profile}}
+	if duration > 0 {
+		q.Set(wire.QueryDuration, strconv.Itoa(int(duration/time.Second)))
+	}
+	var out wire.Credentials
+	if err := c.get(ctx, wire.PathCredentials, q, &out); err != nil {
+		return nil, fmt.Errorf("get credentials for profile %s: %w", profile, err)
+	}
+	switch {
+	case out.AccessKeyID == "" || out.SecretAccessKey == "" || out.Token == "":
+		return nil, fmt.Errorf("get credentials for profile %s: the TVM answered without a complete key pair and token", profile)
+	case out.Expiration.IsZero():
+		return nil, fmt.Errorf("get credentials for profile %s: the TVM answered without an expiration", profile)
+	}
+	return &out, nil
+}
+
+// Whoami asks the TVM who it sees calling.
+func (c *Client) Whoami(ctx context.Context) (*wire.Whoami, error) {
+	var out wire.Whoami
+	if err := c.get(ctx, wire.PathWhoami, nil, &out); err != nil {
+		return nil, fmt.Errorf("whoami: %w", err)
+	}
+	return &out, nil
+}
+
+// Profiles asks the TVM which profiles exist and which the caller may use now.
+func (c *Client) Profiles(ctx context.Context) (*wire.Profiles, error) {
+	var out wire.Profiles
+	if err := c.get(ctx, wire.PathProfiles, nil, &out); err != nil {
+		return nil, fmt.Errorf("list profiles: %w", err)
+	}
+	return &out, nil
+}
+
+func (c *Client) endpoint(path string, q url.Values) string {
+	u := *c.base
+	u.Path = c.base.Path + path
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// get performs a signed GET with bounded retries and decodes a 2xx JSON body into out.
+func (c *Client) get(ctx context.Context, path string, q url.Values, out any) error {
+	endpoint := c.endpoint(path, q)
+	var lastErr error
+	for attempt := 1; attempt <= c.maxAttempts; attempt++ {
+		retry, wait, err := c.attempt(ctx, endpoint, path, q, attempt, out)
+		if err == nil {
+			return nil
+		}
+		lastErr = err
+		if !retry || attempt == c.maxAttempts {
+			break
+		}
+		if wait <= 0 {
+			wait = c.backoff(attempt)
+		}
+		c.logger.DebugContext(ctx, "retrying", "path", path, "attempt", attempt, "wait_ms", wait.Milliseconds(), "error", err.Error())
+		if err := c.sleep(ctx, wait); err != nil {
+			return err
+		}
+	}
+	return lastErr
+}
+
+// attempt sends one request. retry says whether a failure may be retried, wait how long
+// the server asked us to wait (0: use backoff).
+func (c *Client) attempt(ctx context.Context, endpoint, path string, q url.Values, attempt int, out any) (retry bool, wait time.Duration, err error) {
+	creds, err := c.creds.Retrieve(ctx)
+	if err != nil {
+		return false, 0, &BaseCredentialsError{Err: err}
+	}
+	req, err := c.newRequest(ctx, endpoint, creds)
+	if err != nil {
+		return false, 0, err
+	}
+
+	start := time.Now()
+	resp, err := c.httpClient.Do(req)
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return false, 0, ctxErr
+		}
+		c.logger.DebugContext(ctx, "request failed", "path", path, "query", q.Encode(), "attempt", attempt,
+			"duration_ms", time.Since(start).Milliseconds(), "error", err.Error())
+		return true, 0, fmt.Errorf("call the TVM at %s: %w", c.base.Host, unwrapURLError(err))
+	}
+	defer resp.Body.Close()
+	body, readErr := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	requestID := first(resp.Header.Get(wire.HeaderRequestID), resp.Header.Get("X-Amzn-Requestid"), resp.Header.Get("Apigw-Requestid"))
+	c.logger.DebugContext(ctx, "response", "method", http.MethodGet, "path", path, "query", q.Encode(),
+		"attempt", attempt, "status", resp.StatusCode, "request_id", requestID,
+		"duration_ms", time.Since(start).Milliseconds(), "bytes", len(body),
+		"signing_service", c.service, "signing_region", c.region)
+	if readErr != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return false, 0, ctxErr
+		}
+		return true, 0, fmt.Errorf("read the TVM's answer: %w", readErr)
+	}
+	if int64(len(body)) > c.maxBody {
+		return false, 0, fmt.Errorf("the TVM's answer is larger than %d bytes", c.maxBody)
+	}
+
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		// The body holds credentials: a decode error must not quote it.
+		if err := json.Unmarshal(body, out); err != nil {
+			return false, 0, fmt.Errorf("decode the TVM's answer (HTTP %d, request %s): not the expected JSON", resp.StatusCode, requestID)
+		}
+		return false, 0, nil
+	}
+	apiErr := decodeError(resp.StatusCode, body, requestID, creds)
+	switch resp.StatusCode {
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		return true, c.retryAfter(resp.Header.Get("Retry-After")), apiErr
+	}
+	return false, 0, apiErr
+}
+
+// newRequest builds a GET for endpoint signed with creds. Each attempt signs anew, so
+// that a retry after a long wait is not refused for an old signing time.
+func (c *Client) newRequest(ctx context.Context, endpoint string, creds aws.Credentials) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
+	if err != nil {
+		return nil, fmt.Errorf("build request: %w", err)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	req.Header.Set("X-Amz-Content-Sha256", emptyPayloadHash)
+	if err := c.signer.SignHTTP(ctx, creds, req, emptyPayloadHash, c.service, c.region, c.now().UTC()); err != nil {
+		return nil, fmt.Errorf("sign request: %w", err)
+	}
+	return req, nil
+}
+
+func (c *Client) retryAfter(h string) time.Duration {
+	if h == "" {
+		return 0
+	}
+	var d time.Duration
+	if secs, err := strconv.Atoi(strings.TrimSpace(h)); err == nil {
+		d = time.Duration(secs) * time.Second
+	} else if t, err := http.ParseTime(h); err == nil {
+		d = time.Until(t)
+	}
+	if d < 0 {
+		d = 0
+	}
+	return min(d, c.maxRetryAfter)
+}
+
+// backoff is exponential with jitter, so that many clients throttled together do not
+// come back together.
+func (c *Client) backoff(attempt int) time.Duration {
+	d := c.baseBackoff << (attempt - 1)
+	if d <= 0 {
+		return 0
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+// StatusError is an error response that did not come from the TVM's handler: AWS's
+// IAM authentication in front of it, a proxy, or a gateway.
+type StatusError struct {
+	StatusCode int
+	Message    string
+	RequestID  string
+}
+
+func (e *StatusError) Error() string {
+	s := fmt.Sprintf("HTTP %d", e.StatusCode)
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	if e.RequestID != "" {
+		s += " (request " + e.RequestID + ")"
+	}
+	switch e.StatusCode {
+	case http.StatusForbidden, http.StatusUnauthorized:
+		s += "; AWS refused the signed request before it reached the TVM: check that your base credentials are valid " +
+			"(aws sts get-caller-identity), that your principal may invoke the TVM, and the signing service and region"
+	case http.StatusNotFound:
+		s += "; check the remote server URL"
+	}
+	return s
+}
+
+// BaseCredentialsError means the caller's own AWS credentials could not be loaded.
+type BaseCredentialsError struct {
+	Err error
+}
+
+func (e *BaseCredentialsError) Error() string {
+	return "load your base AWS credentials (the identity vend signs with): " + e.Err.Error() +
+		"; log in first (for example aws sso login) or choose a profile with --base-profile"
+}
+
+func (e *BaseCredentialsError) Unwrap() error { return e.Err }
+
+// maxMessage bounds foreign error text we repeat.
+const maxMessage = 200
+
+func decodeError(status int, body []byte, requestID string, creds aws.Credentials) error {
+	var we wire.Error
+	if err := json.Unmarshal(body, &we); err == nil && we.Code != "" {
+		if we.RequestID == "" {
+			we.RequestID = requestID
+		}
+		return &we
+	}
+	// AWS front ends answer {"Message": ...} or {"message": ...}; json matches either.
+	var foreign struct {
+		Message string `json:"message"`
+	}
+	msg := ""
+	if err := json.Unmarshal(body, &foreign); err == nil {
+		msg = foreign.Message
+	} else {
+		msg = http.StatusText(status)
+	}
+	return &StatusError{StatusCode: status, Message: sanitize(msg, creds), RequestID: requestID}
+}
+
+// sanitize keeps the first line of a foreign message, drops the canonical request that
+// signature-mismatch errors echo (it contains the session token header), and redacts
+// our own secrets if they appear anyway.
+func sanitize(msg string, creds aws.Credentials) string {
+	if i := strings.Index(msg, "The Canonical String"); i >= 0 {
+		msg = msg[:i]
+	}
+	if i := strings.IndexAny(msg, "\r\n"); i >= 0 {
+		msg = msg[:i]
+	}
+	for _, secret := range []string{creds.SecretAccessKey, creds.SessionToken} {
+		if secret != "" {
+			msg = strings.ReplaceAll(msg, secret, "[redacted]")
+		}
+	}
+	msg = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, msg)
+	msg = strings.TrimSpace(msg)
+	if r := []rune(msg); len(r) > maxMessage {
+		msg = string(r[:maxMessage]) + "…"
+	}
+	return msg
+}
+
+func unwrapURLError(err error) error {
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		return urlErr.Err
+	}
+	return err
+}
+
+func defaultHTTPClient() *http.Client {
+	return &http.Client{
+		Timeout: defaultTimeout,
+		Transport: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			TLSHandshakeTimeout:   10 * time.Second,
+			ResponseHeaderTimeout: 20 * time.Second,
+			IdleConnTimeout:       90 * time.Second,
+			MaxIdleConns:          4,
+			ForceAttemptHTTP2:     true,
+		},
+		// A redirect would be re-sent unsigned to wherever it points.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+func sleepContext(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func first(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,193 @@
+// Command tvm is the vend token vending machine's Lambda entry point. It only reads the
+// configuration from the environment, builds the AWS clients once per container, wires
+// the packages together and starts the Lambda runtime loop; all logic lives in the
+// packages it wires.
+//
+// Build (provided.al2023, arm64):
+//
+//	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -tags lambda.norpc -trimpath \
+//	  -ldflags "-s -w -X main.version=1.0.0" -o bootstrap ./cmd/tvm
+//
+// Environment:
+//
+//	VEND_POLICY_FILE             policy file path (default: policy.yaml next to the binary, when present)
+//	VEND_POLICY_PARAMETER        SSM parameter name holding the policy (exactly one of the two)
+//	VEND_POLICY_TTL              how long an SSM policy is cached, a Go duration (default 60s)
+//	VEND_SOURCE_IDENTITY_PREFIX  prefix of SourceIdentity and RoleSessionName (default vend-)
+//	VEND_SESSION_TAGS            true/false: set the vend-* session tags (default true)
+//	VEND_RATE_LIMIT              requests per second per caller and container, 0 = off (default 10)
+//	VEND_LOG_LEVEL               debug, info, warn or error for operational lines (default info);
+//	                             decision lines are always written
+//
+// An invalid configuration does not crash the function: it logs config_invalid at cold
+// start and answers every request 500 internal_error, each with its decision line.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+	_ "time/tzdata" // policy time windows name IANA zones; provided.al2023 has no zoneinfo
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/vend-tvm/vend/lambda/assume"
+	"github.com/vend-tvm/vend/lambda/handler"
+	"github.com/vend-tvm/vend/lambda/identity"
+	"github.com/vend-tvm/vend/lambda/policystore"
+	"github.com/vend-tvm/vend/lambda/tvm"
+)
+
+// Set with -ldflags "-X main.version=... -X main.commit=... -X main.date=...".
+var (
+	version = "dev"
+	commit  = "none"
+	date    = "unknown"
+)
+
+// Defaults for the environment variables.
+const (
+	defaultPolicyFileName = "policy.yaml"
+	defaultRateLimit      = 10
+)
+
+type settings struct {
+	policyFile      string
+	policyParameter string
+	policyTTL       time.Duration
+	prefix          string
+	sessionTags     bool
+	rateLimit       float64
+	logLevel        slog.Level
+}
+
+// loadSettings reads and validates the configuration. exeDir is the binary's folder,
+// where a policy.yaml is picked up when no source is configured.
+func loadSettings(getenv func(string) string, exeDir string) (settings, error) {
+	s := settings{
+		policyFile:      strings.TrimSpace(getenv("VEND_POLICY_FILE")),
+		policyParameter: strings.TrimSpace(getenv("VEND_POLICY_PARAMETER")),
+		policyTTL:       policystore.DefaultTTL,
+		prefix:          identity.DefaultPrefix,
+		sessionTags:     true,
+		rateLimit:       defaultRateLimit,
+		logLevel:        slog.LevelInfo,
+	}
+	var errs []error
+	switch {
+	case s.policyFile != "" && s.policyParameter != "":
+		errs = append(errs, errors.New("set only one of VEND_POLICY_FILE and VEND_POLICY_PARAMETER"))
+	case s.policyFile == "" && s.policyParameter == "":
+		p := filepath.Join(exeDir, defaultPolicyFileName)
+		if _, err := os.Stat(p); err != nil {
+			errs = append(errs, fmt.Errorf("no policy source: set VEND_POLICY_FILE or VEND_POLICY_PARAMETER (no %s next to the binary)", defaultPolicyFileName))
+		} else {
+			s.policyFile = p
+		}
+	}
+	if v := getenv("VEND_POLICY_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second {
+			errs = append(errs, fmt.Errorf("VEND_POLICY_TTL=%q: want a Go duration of at least 1s, such as 60s", v))
+		} else {
+			s.policyTTL = d
+		}
+	}
+	if v, ok := lookup(getenv, "VEND_SOURCE_IDENTITY_PREFIX"); ok {
+		if err := identity.ValidatePrefix(v); err != nil {
+			errs = append(errs, fmt.Errorf("VEND_SOURCE_IDENTITY_PREFIX=%q: %w", v, err))
+		} else {
+			s.prefix = v
+		}
+	}
+	if v := getenv("VEND_SESSION_TAGS"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("VEND_SESSION_TAGS=%q: want true or false", v))
+		} else {
+			s.sessionTags = b
+		}
+	}
+	if v := getenv("VEND_RATE_LIMIT"); v != "" {
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil || r < 0 || r > 1e6 || r != r {
+			errs = append(errs, fmt.Errorf("VEND_RATE_LIMIT=%q: want requests per second, 0 to turn it off", v))
+		} else {
+			s.rateLimit = r
+		}
+	}
+	if v := getenv("VEND_LOG_LEVEL"); v != "" {
+		if err := s.logLevel.UnmarshalText([]byte(v)); err != nil {
+			errs = append(errs, fmt.Errorf("VEND_LOG_LEVEL=%q: want debug, info, warn or error", v))
+		}
+	}
+	return s, errors.Join(errs...)
+}
+
+// lookup treats an empty value as unset, as the other variables do.
+func lookup(getenv func(string) string, key string) (string, bool) {
+	v := getenv(key)
+	return v, v != ""
+}
+
+// build wires the handler. It never fails: a configuration error becomes a handler that
+// refuses every request and says why in the logs.
+func build(ctx context.Context, s settings, cfgErr error, logger, decisions *slog.Logger) *handler.Handler {
+	hopts := []handler.Option{handler.WithLogger(logger), handler.WithDecisionLogger(decisions), handler.WithVersion(version)}
+	fail := func(err error) *handler.Handler {
+		logger.Error("config_invalid", slog.String("error", err.Error()), slog.String("tvm_version", version))
+		return handler.New(nil, append(hopts, handler.WithStartupError(err))...)
+	}
+	if cfgErr != nil {
+		return fail(cfgErr)
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return fail(fmt.Errorf("load aws configuration: %w", err))
+	}
+	var src tvm.PolicySource
+	source := ""
+	if s.policyFile != "" {
+		fs := policystore.File(s.policyFile)
+		if err := fs.Err(); err != nil {
+			// Fail closed, but keep answering: every request gets 403 policy_invalid.
+			logger.Error("policy_invalid", slog.String("policy_file", s.policyFile), slog.String("error", err.Error()))
+		}
+		src, source = fs, "file:"+s.policyFile
+	} else {
+		src = policystore.SSM(ssm.NewFromConfig(awsCfg), s.policyParameter, s.policyTTL, policystore.WithLogger(logger))
+		source = "ssm:" + s.policyParameter
+	}
+	svc, err := tvm.New(assume.New(assume.NewClient(awsCfg)), src,
+		tvm.WithSourceIdentityPrefix(s.prefix),
+		tvm.WithSessionTags(s.sessionTags),
+		tvm.WithRateLimit(s.rateLimit, int(2*s.rateLimit)))
+	if err != nil {
+		return fail(err)
+	}
+	logger.Info("tvm_started",
+		slog.String("tvm_version", version), slog.String("commit", commit), slog.String("date", date),
+		slog.String("policy_source", source), slog.Bool("session_tags", s.sessionTags),
+		slog.Float64("rate_limit", s.rateLimit), slog.String("source_identity_prefix", s.prefix))
+	return handler.New(svc, hopts...)
+}
+
+func main() {
+	exeDir := "."
+	if exe, err := os.Executable(); err == nil {
+		exeDir = filepath.Dir(exe)
+	}
+	s, cfgErr := loadSettings(os.Getenv, exeDir)
+	logger := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: s.logLevel}))
+	// Decision lines are the audit trail: always at info, whatever VEND_LOG_LEVEL says.
+	decisions := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	lambda.Start(build(context.Background(), s, cfgErr, logger, decisions))
+}

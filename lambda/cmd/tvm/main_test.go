@@ -1,0 +1,234 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"github.com/vend-tvm/vend/lambda/internal/motoserver"
+	"github.com/vend-tvm/vend/lambda/wire"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestLoadSettings(t *testing.T) {
+	withPolicy := t.TempDir()
+	if err := os.WriteFile(filepath.Join(withPolicy, "policy.yaml"), []byte("version: 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	empty := t.TempDir()
+	tests := []struct {
+		name    string
+		env     map[string]string
+		dir     string
+		wantErr string
+		check   func(t *testing.T, s settings)
+	}{
+		{name: "defaults with policy.yaml next to the binary", dir: withPolicy, check: func(t *testing.T, s settings) {
+			if s.policyFile != filepath.Join(withPolicy, "policy.yaml") || s.policyTTL != time.Minute || s.prefix != "vend-" ||
+				!s.sessionTags || s.rateLimit != 10 || s.logLevel != slog.LevelInfo {
+				t.Errorf("settings = %+v", s)
+			}
+		}},
+		{name: "no policy source", dir: empty, wantErr: "no policy source"},
+		{name: "both sources", dir: empty, env: map[string]string{"VEND_POLICY_FILE": "/p.yaml", "VEND_POLICY_PARAMETER": "/vend/policy"}, wantErr: "only one"},
+		{name: "parameter wins over the default file", dir: withPolicy, env: map[string]string{"VEND_POLICY_PARAMETER": "/vend/policy"}, check: func(t *testing.T, s settings) {
+			if s.policyFile != "" || s.policyParameter != "/vend/policy" {
+				t.Errorf("settings = %+v", s)
+			}
+		}},
+		{name: "everything set", dir: empty, env: map[string]string{
+			"VEND_POLICY_PARAMETER": "/vend/policy", "VEND_POLICY_TTL": "5m", "VEND_SOURCE_IDENTITY_PREFIX": "tvm.",
+			"VEND_SESSION_TAGS": "false", "VEND_RATE_LIMIT": "0", "VEND_LOG_LEVEL": "debug",
+		}, check: func(t *testing.T, s settings) {
+			if s.policyTTL != 5*time.Minute || s.prefix != "tvm." || s.sessionTags || s.rateLimit != 0 || s.logLevel != slog.LevelDebug {
+				t.Errorf("settings = %+v", s)
+			}
+		}},
+		{name: "bad ttl", dir: withPolicy, env: map[string]string{"VEND_POLICY_TTL": "60"}, wantErr: "VEND_POLICY_TTL"},
+		{name: "bad prefix", dir: withPolicy, env: map[string]string{"VEND_SOURCE_IDENTITY_PREFIX": "aws-"}, wantErr: "VEND_SOURCE_IDENTITY_PREFIX"},
+		{name: "bad tags", dir: withPolicy, env: map[string]string{"VEND_SESSION_TAGS": "yes please"}, wantErr: "VEND_SESSION_TAGS"},
+		{name: "bad rate", dir: withPolicy, env: map[string]string{"VEND_RATE_LIMIT": "-1"}, wantErr: "VEND_RATE_LIMIT"},
+		{name: "nan rate", dir: withPolicy, env: map[string]string{"VEND_RATE_LIMIT": "NaN"}, wantErr: "VEND_RATE_LIMIT"},
+		{name: "bad level", dir: withPolicy, env: map[string]string{"VEND_LOG_LEVEL": "loud"}, wantErr: "VEND_LOG_LEVEL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := loadSettings(env(tt.env), tt.dir)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want it to mention %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, s)
+		})
+	}
+}
+
+const e2ePolicy = `version: 1
+profiles:
+  deploy:
+    role_arn: ROLE_ARN
+    max_duration: 15m
+rules:
+  - name: engineers
+    effect: allow
+    principals: ["arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Engineer_*/*"]
+    profiles: [deploy]
+`
+
+func event(t *testing.T, path, query string) []byte {
+	t.Helper()
+	b, err := json.Marshal(map[string]any{
+		"version": "2.0", "rawPath": path, "rawQueryString": query,
+		"requestContext": map[string]any{
+			"requestId": "req-e2e",
+			"authorizer": map[string]any{"iam": map[string]any{
+				"accessKey": "ASIACALLER", "accountId": "111122223333",
+				"userArn": "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Engineer_abc/jane@example.com",
+			}},
+			"http": map[string]any{"method": "GET", "path": path, "sourceIp": "127.0.0.1", "userAgent": "test"},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func call(t *testing.T, invoke func(context.Context, []byte) ([]byte, error), payload []byte) (int, map[string]string, string) {
+	t.Helper()
+	out, err := invoke(context.Background(), payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		StatusCode int               `json:"statusCode"`
+		Headers    map[string]string `json:"headers"`
+		Body       string            `json:"body"`
+	}
+	if err := json.Unmarshal(out, &r); err != nil {
+		t.Fatal(err)
+	}
+	return r.StatusCode, r.Headers, r.Body
+}
+
+// TestBuildAgainstMoto wires the real clients (STS and SSM through the SDK's endpoint
+// variables) and vends credentials from moto_server, with the policy from a file and
+// from SSM.
+func TestBuildAgainstMoto(t *testing.T) {
+	base := motoserver.Start(t)
+	t.Setenv("AWS_ENDPOINT_URL", base)
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+	t.Setenv("AWS_SESSION_TOKEN", "")
+	t.Setenv("AWS_PROFILE", "")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	roleARN := motoserver.CreateRole(t, base, "vend-e2e-deploy")
+	policyText := strings.Replace(e2ePolicy, "ROLE_ARN", roleARN, 1)
+
+	dir := t.TempDir()
+	policyFile := filepath.Join(dir, "policy.yaml")
+	if err := os.WriteFile(policyFile, []byte(policyText), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ssm.NewFromConfig(cfg).PutParameter(context.Background(), &ssm.PutParameterInput{
+		Name: aws.String("/vend/policy"), Value: aws.String(policyText), Type: ssmtypes.ParameterTypeSecureString,
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, src := range []map[string]string{{"VEND_POLICY_FILE": policyFile}, {"VEND_POLICY_PARAMETER": "/vend/policy"}} {
+		t.Run(strings.Join(keys(src), ","), func(t *testing.T) {
+			s, cfgErr := loadSettings(env(src), dir)
+			var logs bytes.Buffer
+			lg := slog.New(slog.NewJSONHandler(&logs, nil))
+			h := build(context.Background(), s, cfgErr, lg, lg)
+			status, hdr, body := call(t, h.Invoke, event(t, wire.PathCredentials, "profile=deploy"))
+			if status != 200 {
+				t.Fatalf("status %d: %s\n%s", status, body, logs.String())
+			}
+			var c wire.Credentials
+			if err := json.Unmarshal([]byte(body), &c); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(c.AccessKeyID, "ASIA") || c.SecretAccessKey == "" || c.Token == "" || c.RoleARN != roleARN {
+				t.Errorf("credentials = %v", c)
+			}
+			if hdr[wire.HeaderSourceIdentity] == "" || !strings.Contains(logs.String(), `"msg":"tvm_started"`) {
+				t.Errorf("headers %v, logs %s", hdr, logs.String())
+			}
+			if strings.Contains(logs.String(), c.SecretAccessKey) || strings.Contains(logs.String(), c.Token) {
+				t.Errorf("a secret reached the log")
+			}
+		})
+	}
+}
+
+func keys(m map[string]string) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func TestBuildFailsClosed(t *testing.T) {
+	t.Run("invalid configuration", func(t *testing.T) {
+		s, cfgErr := loadSettings(env(map[string]string{"VEND_RATE_LIMIT": "lots"}), t.TempDir())
+		var logs bytes.Buffer
+		lg := slog.New(slog.NewJSONHandler(&logs, nil))
+		h := build(context.Background(), s, cfgErr, lg, lg)
+		for _, path := range []string{wire.PathCredentials, wire.PathWhoami} {
+			if status, _, body := call(t, h.Invoke, event(t, path, "profile=deploy")); status != 500 || !strings.Contains(body, wire.CodeInternal) {
+				t.Errorf("%s: status %d %s", path, status, body)
+			}
+		}
+		if !strings.Contains(logs.String(), `"msg":"config_invalid"`) || !strings.Contains(logs.String(), "VEND_RATE_LIMIT") {
+			t.Errorf("no clear config_invalid line:\n%s", logs.String())
+		}
+	})
+	t.Run("invalid policy file", func(t *testing.T) {
+		dir := t.TempDir()
+		p := filepath.Join(dir, "policy.yaml")
+		if err := os.WriteFile(p, []byte("version: 2\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv("AWS_REGION", "us-east-1")
+		s, cfgErr := loadSettings(env(map[string]string{"VEND_POLICY_FILE": p}), dir)
+		var logs bytes.Buffer
+		lg := slog.New(slog.NewJSONHandler(&logs, nil))
+		h := build(context.Background(), s, cfgErr, lg, lg)
+		for _, path := range []string{wire.PathCredentials, wire.PathProfiles, wire.PathWhoami} {
+			if status, _, body := call(t, h.Invoke, event(t, path, "profile=deploy")); status != 403 || !strings.Contains(body, wire.CodePolicyInvalid) {
+				t.Errorf("%s: status %d %s", path, status, body)
+			}
+		}
+		if !strings.Contains(logs.String(), `"msg":"policy_invalid"`) {
+			t.Errorf("no policy_invalid line:\n%s", logs.String())
+		}
+	})
+}

@@ -1,0 +1,196 @@
+package handler
+
+import (
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/vend-tvm/vend/lambda/identity"
+	"github.com/vend-tvm/vend/lambda/policy"
+	"github.com/vend-tvm/vend/lambda/tvm"
+	"github.com/vend-tvm/vend/lambda/wire"
+)
+
+// Request size limits. Real requests are a few dozen bytes of query and no body.
+const (
+	MaxQueryBytes = 2048
+	MaxBodyBytes  = 1024
+)
+
+// Event is the part of a Function URL or HTTP API payload 2.0 event the TVM reads. Both
+// services send the same shape; only API Gateway sets a stage. Headers are left out on
+// purpose: the TVM trusts none of them, and decoding them was half the handler's cost.
+type Event struct {
+	Version         string         `json:"version"`
+	RawPath         string         `json:"rawPath"`
+	RawQueryString  string         `json:"rawQueryString"`
+	Body            string         `json:"body,omitempty"`
+	IsBase64Encoded bool           `json:"isBase64Encoded"`
+	RequestContext  RequestContext `json:"requestContext"`
+}
+
+// RequestContext is the event's requestContext.
+type RequestContext struct {
+	RequestID  string       `json:"requestId"`
+	Stage      string       `json:"stage,omitempty"`
+	Authorizer *Authorizers `json:"authorizer,omitempty"`
+	HTTP       HTTPContext  `json:"http"`
+}
+
+// Authorizers is requestContext.authorizer; only the IAM block is trusted.
+type Authorizers struct {
+	IAM *identity.Authorizer `json:"iam,omitempty"`
+}
+
+// HTTPContext is requestContext.http.
+type HTTPContext struct {
+	Method    string `json:"method"`
+	Path      string `json:"path"`
+	SourceIP  string `json:"sourceIp"`
+	UserAgent string `json:"userAgent"`
+}
+
+// iam returns the IAM authorizer block or nil.
+func (e *Event) iam() *identity.Authorizer {
+	if e.RequestContext.Authorizer == nil {
+		return nil
+	}
+	return e.RequestContext.Authorizer.IAM
+}
+
+// Route is a TVM route.
+type Route int
+
+// The routes.
+const (
+	RouteNone Route = iota
+	RouteCredentials
+	RouteProfiles
+	RouteWhoami
+)
+
+// Request is a parsed, bounded request.
+type Request struct {
+	Route Route
+	// Path is rawPath without the API Gateway stage prefix.
+	Path string
+	// Profile and Duration are set for RouteCredentials. Profile is a valid profile name;
+	// Duration is the raw duration parameter, "" when absent.
+	Profile  string
+	Duration string
+}
+
+// RequestError is a request refused before it reaches the core.
+type RequestError struct {
+	Status  int
+	Code    string
+	Message string
+	// Allow is set for 405.
+	Allow string
+	// Profile is the requested profile as sent, for the decision log only.
+	Profile string
+}
+
+func (e *RequestError) Error() string { return e.Code + ": " + e.Message }
+
+// RoutePath returns the route's path, or "" for RouteNone.
+func RoutePath(r Route) string {
+	switch r {
+	case RouteCredentials:
+		return wire.PathCredentials
+	case RouteProfiles:
+		return wire.PathProfiles
+	case RouteWhoami:
+		return wire.PathWhoami
+	}
+	return ""
+}
+
+func routeOf(path string) Route {
+	switch path {
+	case wire.PathCredentials:
+		return RouteCredentials
+	case wire.PathProfiles:
+		return RouteProfiles
+	case wire.PathWhoami:
+		return RouteWhoami
+	}
+	return RouteNone
+}
+
+// EventPath is rawPath (or http.path when rawPath is empty) without the stage prefix
+// that API Gateway keeps for named stages on its execute-api domain. Behind a custom
+// domain's API mapping rawPath has no stage prefix, and is used as it is.
+func EventPath(e *Event) string {
+	p := e.RawPath
+	if p == "" {
+		p = e.RequestContext.HTTP.Path
+	}
+	if st := e.RequestContext.Stage; st != "" && st != "$default" {
+		prefix := "/" + st
+		if p == prefix {
+			return "/"
+		}
+		if strings.HasPrefix(p, prefix+"/") {
+			return p[len(prefix):]
+		}
+	}
+	return p
+}
+
+// ParseRequest checks an event against the routes and limits. It is pure: it reads
+// nothing but the event. The caller's identity is checked elsewhere.
+func ParseRequest(e *Event) (Request, *RequestError) {
+	if len(e.RawQueryString) > MaxQueryBytes {
+		return Request{}, &RequestError{Status: http.StatusRequestEntityTooLarge, Code: wire.CodeRequestTooLarge, Message: "query string too large"}
+	}
+	bodyLen := len(e.Body)
+	if e.IsBase64Encoded {
+		bodyLen = base64.StdEncoding.DecodedLen(len(e.Body))
+	}
+	if bodyLen > MaxBodyBytes {
+		return Request{}, &RequestError{Status: http.StatusRequestEntityTooLarge, Code: wire.CodeRequestTooLarge, Message: "request body too large"}
+	}
+	path := EventPath(e)
+	route := routeOf(path)
+	if route == RouteNone {
+		return Request{Path: path}, &RequestError{Status: http.StatusNotFound, Code: wire.CodeNotFound, Message: "no such route"}
+	}
+	req := Request{Route: route, Path: path}
+	if e.RequestContext.HTTP.Method != http.MethodGet {
+		return req, &RequestError{Status: http.StatusMethodNotAllowed, Code: wire.CodeMethodNotAllowed, Message: "only GET is allowed", Allow: http.MethodGet}
+	}
+	if len(e.Body) > 0 {
+		return req, &RequestError{Status: http.StatusBadRequest, Code: wire.CodeBadRequest, Message: "a GET request has no body"}
+	}
+	q, err := url.ParseQuery(e.RawQueryString)
+	if err != nil {
+		return req, &RequestError{Status: http.StatusBadRequest, Code: wire.CodeBadRequest, Message: "malformed query string"}
+	}
+	if route != RouteCredentials {
+		return req, nil
+	}
+	profiles := q[wire.QueryProfile]
+	switch {
+	case len(profiles) > 1:
+		return req, &RequestError{Status: http.StatusBadRequest, Code: wire.CodeBadRequest, Message: "profile given more than once", Profile: profiles[0]}
+	case len(profiles) == 0 || profiles[0] == "":
+		return req, &RequestError{Status: http.StatusBadRequest, Code: wire.CodeInvalidProfile, Message: "profile is missing"}
+	case !policy.ValidProfileName(profiles[0]):
+		return req, &RequestError{Status: http.StatusBadRequest, Code: wire.CodeInvalidProfile, Message: "profile is not a valid profile name", Profile: profiles[0]}
+	}
+	req.Profile = profiles[0]
+	if ds, ok := q[wire.QueryDuration]; ok {
+		if len(ds) > 1 {
+			return req, &RequestError{Status: http.StatusBadRequest, Code: wire.CodeBadRequest, Message: "duration given more than once", Profile: req.Profile}
+		}
+		if _, err := tvm.ParseDurationSeconds(ds[0]); err != nil || ds[0] == "" {
+			return req, &RequestError{Status: http.StatusBadRequest, Code: wire.CodeInvalidDuration, Message: durationMessage, Profile: req.Profile}
+		}
+		req.Duration = ds[0]
+	}
+	return req, nil
+}
+
+const durationMessage = "duration must be an integer number of seconds from 900 to 43200"

@@ -1,0 +1,79 @@
+package tvm
+
+import (
+	"errors"
+	"time"
+)
+
+// Sentinel errors of the core. Errors returned by Service wrap exactly one of them; the
+// edge switches with errors.Is and never shows the wrapped text to the caller.
+var (
+	// ErrDenied: a policy rule (or the default deny) refused the request. The error is a
+	// *DeniedError carrying the rule and reason.
+	ErrDenied = errors.New("denied by policy")
+	// ErrUnknownProfile: the policy has no such profile.
+	ErrUnknownProfile = errors.New("unknown profile")
+	// ErrInvalidDuration: the requested duration is not an integer in 900..43200.
+	ErrInvalidDuration = errors.New("invalid duration")
+	// ErrPolicyInvalid: the policy failed to load or validate; every request is refused.
+	ErrPolicyInvalid = errors.New("policy invalid")
+	// ErrPolicyUnavailable: the policy could not be fetched and none is cached.
+	ErrPolicyUnavailable = errors.New("policy unavailable")
+	// ErrTrustRefused: STS said AccessDenied, i.e. the role's trust policy (or the TVM's
+	// own permissions) refused the TVM.
+	ErrTrustRefused = errors.New("role trust policy refused the tvm")
+	// ErrThrottled: STS throttled the TVM even after retries.
+	ErrThrottled = errors.New("sts throttled")
+	// ErrSTS: STS failed in any other way.
+	ErrSTS = errors.New("sts error")
+	// ErrRateLimited: this caller exceeded the per-container request rate.
+	ErrRateLimited = errors.New("rate limited")
+)
+
+// DeniedError says which rule denied a request and why.
+type DeniedError struct {
+	Rule   string
+	Reason string
+}
+
+func (e *DeniedError) Error() string {
+	if e.Reason == "" {
+		return "denied by policy rule " + e.Rule
+	}
+	return "denied by policy rule " + e.Rule + ": " + e.Reason
+}
+
+// Is makes errors.Is(err, ErrDenied) true.
+func (e *DeniedError) Is(target error) bool { return target == ErrDenied }
+
+// RetryAfterError is implemented by errors that know when a retry makes sense
+// (throttling, rate limiting). Assumer implementations may return one.
+type RetryAfterError interface {
+	error
+	RetryAfter() time.Duration
+}
+
+// retryAfter wraps a sentinel with a retry hint.
+type retryAfter struct {
+	err   error
+	after time.Duration
+}
+
+func (e *retryAfter) Error() string             { return e.err.Error() }
+func (e *retryAfter) Unwrap() error             { return e.err }
+func (e *retryAfter) RetryAfter() time.Duration { return e.after }
+
+// RetryAfter returns the retry hint carried by err, or def when it carries none.
+func RetryAfter(err error, def time.Duration) time.Duration {
+	var ra RetryAfterError
+	if errors.As(err, &ra) && ra.RetryAfter() > 0 {
+		return ra.RetryAfter()
+	}
+	return def
+}
+
+// WithRetryAfter wraps err with a retry hint that RetryAfter finds. Assumer
+// implementations use it for throttling.
+func WithRetryAfter(err error, after time.Duration) error {
+	return &retryAfter{err: err, after: after}
+}
