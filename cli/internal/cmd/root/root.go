@@ -16,6 +16,7 @@ import (
 	"github.com/vend-tvm/vend/cli/internal/cmd/export"
 	"github.com/vend-tvm/vend/cli/internal/cmd/policy"
 	"github.com/vend-tvm/vend/cli/internal/cmd/profiles"
+	scpcmd "github.com/vend-tvm/vend/cli/internal/cmd/scp"
 	"github.com/vend-tvm/vend/cli/internal/cmd/serve"
 	"github.com/vend-tvm/vend/cli/internal/cmd/version"
 	"github.com/vend-tvm/vend/cli/internal/cmd/whoami"
@@ -70,6 +71,7 @@ its command's status.`,
 		whoami.NewCmdWhoami(f, nil),
 		profiles.NewCmdProfiles(f, nil),
 		policy.NewCmdPolicy(f),
+		scpcmd.NewCmdSCP(f),
 		version.NewCmdVersion(f, nil),
 		completion.NewCmdCompletion(f, nil),
 	)

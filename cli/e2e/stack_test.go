@@ -1,0 +1,420 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/vend-tvm/vend/lambda/assume"
+	"github.com/vend-tvm/vend/lambda/handler"
+	"github.com/vend-tvm/vend/lambda/identity"
+	"github.com/vend-tvm/vend/lambda/policystore"
+	"github.com/vend-tvm/vend/lambda/tvm"
+	"github.com/vend-tvm/vend/lambda/urlfront"
+)
+
+const (
+	region    = "us-east-1"
+	accountID = "123456789012" // moto's default account
+	orgID     = "o-e2etest0001"
+
+	allowedProfile = "demo-readonly"
+	adminProfile   = "demo-admin"
+)
+
+// e2ePolicy is the policy the TVM under test enforces: alice may get demo-readonly,
+// mallory is denied everything by an explicit rule, and nobody may get demo-admin.
+const e2ePolicy = `version: 1
+profiles:
+  demo-readonly:
+    role_arn: arn:aws:iam::123456789012:role/vend/demo-readonly
+    max_duration: 1h
+    description: Read-only access for the end-to-end tests
+  demo-admin:
+    role_arn: arn:aws:iam::123456789012:role/vend/demo-admin
+    max_duration: 30m
+rules:
+  - name: contractors-denied
+    effect: deny
+    principals: ["arn:aws:iam::123456789012:user/contractors/*"]
+    profiles: ["*"]
+    reason: Contractors never get vend credentials
+  - name: engineers-readonly
+    effect: allow
+    principals: ["arn:aws:iam::123456789012:user/engineers/*"]
+    accounts: ["123456789012"]
+    profiles: ["demo-readonly"]
+    reason: Engineers may read
+`
+
+// user is a demo caller created in moto: its base credentials sign requests to the TVM.
+type user struct {
+	Name, Path      string
+	ARN, UserID     string
+	AccessKeyID     string
+	SecretAccessKey string
+}
+
+// stack is everything the tests talk to, started once by TestMain.
+type stack struct {
+	dir     string // scratch folder: HOME, configs, built clients, logs
+	moto    *motoServer
+	tvmURL  string // the loopback Function URL front
+	vendBin string
+	goBin   string // the Go SDK v2 client
+	alice   user   // allowed demo-readonly
+	mallory user   // denied by contractors-denied
+
+	decisions *syncBuffer // the TVM's decision log
+	frontLog  *syncBuffer // the front's request log
+	stopFront func(context.Context) error
+
+	secretsMu sync.Mutex
+	secrets   []string // every secret seen; no log may contain one
+}
+
+var (
+	env      *stack
+	setupErr error
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	env, setupErr = setup(ctx)
+	cancel()
+	if setupErr != nil {
+		fmt.Fprintln(os.Stderr, "e2e setup:", setupErr)
+	}
+	code := m.Run()
+	if env != nil {
+		if code == 0 {
+			if err := env.checkNoSecretsInLogs(); err != nil {
+				fmt.Fprintln(os.Stderr, "FAIL: secret in logs:", err)
+				code = 1
+			}
+		}
+		env.teardown()
+	}
+	return code
+}
+
+// needStack skips (outside CI) or fails (in CI) a test when the stack could not start.
+func needStack(t *testing.T) *stack {
+	t.Helper()
+	if setupErr != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("end-to-end stack did not start: %v", setupErr)
+		}
+		t.Skipf("end-to-end stack did not start (fails under CI=true): %v", setupErr)
+	}
+	return env
+}
+
+// needTool skips (outside CI) or fails (in CI) a test when an external program is missing.
+func needTool(t *testing.T, name string, check ...string) {
+	t.Helper()
+	if len(check) == 0 {
+		check = []string{name, "--version"}
+	}
+	if err := exec.Command(check[0], check[1:]...).Run(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is required under CI=true: %v", name, err)
+		}
+		t.Skipf("%s is not installed (fails under CI=true): %v", name, err)
+	}
+}
+
+func setup(ctx context.Context) (*stack, error) {
+	if _, err := exec.LookPath("moto_server"); err != nil {
+		return nil, fmt.Errorf("moto_server is not on PATH: install moto[server] 5.2.1")
+	}
+	dir, err := os.MkdirTemp("", "vend-e2e-")
+	if err != nil {
+		return nil, err
+	}
+	s := &stack{dir: dir, decisions: &syncBuffer{}, frontLog: &syncBuffer{}}
+	fail := func(err error) (*stack, error) {
+		s.teardown()
+		return nil, err
+	}
+	for _, d := range []string{"home", "home/.aws", "cache", "config"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
+			return fail(err)
+		}
+	}
+	if s.moto, err = startMoto(ctx, dir); err != nil {
+		return fail(err)
+	}
+	if err := s.createIdentities(ctx); err != nil {
+		return fail(fmt.Errorf("create identities in moto: %w", err))
+	}
+	if err := s.startTVM(); err != nil {
+		return fail(fmt.Errorf("start the TVM: %w", err))
+	}
+	if s.vendBin, err = buildOrFind(ctx, dir); err != nil {
+		return fail(err)
+	}
+	s.goBin = filepath.Join(dir, "goclient")
+	if out, err := exec.CommandContext(ctx, "go", "build", "-o", s.goBin, "./goclient").CombinedOutput(); err != nil {
+		return fail(fmt.Errorf("build the Go SDK client: %v\n%s", err, out))
+	}
+	return s, nil
+}
+
+// buildOrFind uses the vend binary mage built (VEND_BIN) or builds one.
+func buildOrFind(ctx context.Context, dir string) (string, error) {
+	if bin := os.Getenv("VEND_BIN"); bin != "" {
+		if _, err := os.Stat(bin); err != nil {
+			return "", fmt.Errorf("VEND_BIN=%s: %w", bin, err)
+		}
+		return bin, nil
+	}
+	bin := filepath.Join(dir, "vend")
+	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "../cmd/vend").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build vend: %v\n%s", err, out)
+	}
+	return bin, nil
+}
+
+func (s *stack) awsConfig() aws.Config {
+	return aws.Config{
+		Region:       region,
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIAE2ETVMROLE000000", "tvm-role-secret-not-used-by-moto", ""),
+		BaseEndpoint: aws.String(s.moto.URL),
+	}
+}
+
+func (s *stack) createIdentities(ctx context.Context) error {
+	client := iam.NewFromConfig(s.awsConfig())
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":["sts:AssumeRole","sts:SetSourceIdentity","sts:TagSession"]}]}`
+	for _, name := range []string{"demo-readonly", "demo-admin"} {
+		if _, err := client.CreateRole(ctx, &iam.CreateRoleInput{
+			RoleName: aws.String(name), Path: aws.String("/vend/"), AssumeRolePolicyDocument: aws.String(trust),
+		}); err != nil {
+			return err
+		}
+	}
+	mk := func(name, path string) (user, error) {
+		out, err := client.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(name), Path: aws.String(path)})
+		if err != nil {
+			return user{}, err
+		}
+		key, err := client.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(name)})
+		if err != nil {
+			return user{}, err
+		}
+		u := user{
+			Name: name, Path: path, ARN: *out.User.Arn, UserID: *out.User.UserId,
+			AccessKeyID: *key.AccessKey.AccessKeyId, SecretAccessKey: *key.AccessKey.SecretAccessKey,
+		}
+		s.addSecret(u.SecretAccessKey)
+		return u, nil
+	}
+	var err error
+	if s.alice, err = mk("alice", "/engineers/"); err != nil {
+		return err
+	}
+	s.mallory, err = mk("mallory", "/contractors/")
+	return err
+}
+
+// startTVM runs the real handler in this process behind the SigV4-verifying front.
+func (s *stack) startTVM() error {
+	path := filepath.Join(s.dir, "policy.yaml")
+	if err := os.WriteFile(path, []byte(e2ePolicy), 0o600); err != nil {
+		return err
+	}
+	svc, err := tvm.New(assume.New(assume.NewClient(s.awsConfig())), policystore.File(path))
+	if err != nil {
+		return err
+	}
+	h := handler.New(svc,
+		handler.WithDecisionLogger(slog.New(slog.NewJSONHandler(s.decisions, nil))),
+		handler.WithLogger(slog.New(slog.NewJSONHandler(s.decisions, nil))),
+		handler.WithVersion("e2e"))
+	ids := []urlfront.Identity{s.alice.identity(), s.mallory.identity()}
+	front, err := urlfront.New(h, ids, urlfront.WithRegion(region), urlfront.WithAccountID(accountID),
+		urlfront.WithLogger(slog.New(slog.NewJSONHandler(s.frontLog, nil))))
+	if err != nil {
+		return err
+	}
+	s.tvmURL, s.stopFront, err = front.Start("127.0.0.1:0")
+	return err
+}
+
+func (u user) identity() urlfront.Identity {
+	return urlfront.Identity{
+		AccessKeyID: u.AccessKeyID, SecretAccessKey: u.SecretAccessKey,
+		ARN: u.ARN, AccountID: accountID, UserID: u.UserID, PrincipalOrgID: orgID,
+	}
+}
+
+// caller is the identity the TVM derives for u, for exact assertions on session names.
+func (u user) caller(t *testing.T) identity.Caller {
+	t.Helper()
+	c, err := identity.FromAuthorizer(&identity.Authorizer{
+		AccessKey: u.AccessKeyID, AccountID: accountID, CallerID: u.UserID,
+		PrincipalOrgID: orgID, UserARN: u.ARN, UserID: u.UserID,
+	})
+	if err != nil {
+		t.Fatalf("derive caller for %s: %v", u.ARN, err)
+	}
+	return c
+}
+
+func (s *stack) teardown() {
+	if s.stopFront != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = s.stopFront(ctx)
+		cancel()
+	}
+	s.moto.stop()
+	if os.Getenv("VEND_E2E_KEEP") == "" {
+		os.RemoveAll(s.dir)
+	} else {
+		fmt.Fprintln(os.Stderr, "e2e: kept", s.dir)
+	}
+}
+
+// baseEnv is a clean environment for running vend as u: a private HOME, u's base
+// credentials, and the TVM and local AWS endpoints. Nothing from the developer's own
+// AWS setup leaks in.
+func (s *stack) baseEnv(u user) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "AWS_") || strings.HasPrefix(k, "VEND_") || k == "HOME" || strings.HasPrefix(k, "XDG_") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(env,
+		"HOME="+filepath.Join(s.dir, "home"),
+		"XDG_CACHE_HOME="+filepath.Join(s.dir, "cache", u.Name),
+		"XDG_CONFIG_HOME="+filepath.Join(s.dir, "config"),
+		"AWS_CONFIG_FILE="+filepath.Join(s.dir, "home", ".aws", "config"),
+		"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(s.dir, "home", ".aws", "credentials"),
+		"AWS_ACCESS_KEY_ID="+u.AccessKeyID,
+		"AWS_SECRET_ACCESS_KEY="+u.SecretAccessKey,
+		"AWS_REGION="+region,
+		"AWS_DEFAULT_REGION="+region,
+		"AWS_ENDPOINT_URL="+s.moto.URL,
+		"AWS_EC2_METADATA_DISABLED=true",
+		"VEND_REMOTE_SERVER="+s.tvmURL,
+	)
+}
+
+// result is what a finished command printed and how it exited.
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// vend runs the vend binary as u with args, bounded in time.
+func (s *stack) vend(t *testing.T, u user, extraEnv []string, args ...string) result {
+	t.Helper()
+	return s.run(t, append(s.baseEnv(u), extraEnv...), s.vendBin, args...)
+}
+
+func (s *stack) run(t *testing.T, env []string, name string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = env
+	cmd.Dir = s.dir
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	res := result{stdout: out.String(), stderr: errb.String()}
+	if ee, ok := err.(*exec.ExitError); ok {
+		res.code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run %s %v: %v", name, args, err)
+	}
+	s.addLog(res.stderr)
+	if ctx.Err() != nil {
+		t.Fatalf("%s %v did not finish in time\nstderr: %s", name, args, res.stderr)
+	}
+	return res
+}
+
+func (s *stack) addSecret(v string) {
+	if v == "" {
+		return
+	}
+	s.secretsMu.Lock()
+	s.secrets = append(s.secrets, v)
+	s.secretsMu.Unlock()
+}
+
+// cliLogs collects what vend printed on stderr, which must never hold a secret either.
+var cliLogs syncBuffer
+
+func (s *stack) addLog(text string) { cliLogs.Write([]byte(text)) }
+
+// checkNoSecretsInLogs scans every log the run produced for every secret it saw.
+func (s *stack) checkNoSecretsInLogs() error {
+	logs := map[string]string{
+		"TVM decision log": s.decisions.String(),
+		"front log":        s.frontLog.String(),
+		"vend stderr":      cliLogs.String(),
+	}
+	if data, err := os.ReadFile(s.moto.log); err == nil {
+		_ = data // moto's own log is not ours: it may echo what it issued.
+	}
+	s.secretsMu.Lock()
+	defer s.secretsMu.Unlock()
+	if len(s.secrets) < 3 {
+		return fmt.Errorf("only %d secrets were collected: the scan would prove nothing", len(s.secrets))
+	}
+	for name, text := range logs {
+		for _, secret := range s.secrets {
+			if strings.Contains(text, secret) {
+				return fmt.Errorf("%s contains a secret (%d chars, starting %q)", name, len(secret), secret[:4])
+			}
+		}
+	}
+	return nil
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+var _ io.Writer = (*syncBuffer)(nil)
+
+func newJSONLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewJSONHandler(w, nil)) }
