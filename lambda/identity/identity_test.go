@@ -146,7 +146,7 @@ func TestSourceIdentity(t *testing.T) {
 	})
 	t.Run("deterministic", func(t *testing.T) {
 		c := mustParse(t, "arn:aws:iam::111122223333:user/alice")
-		if SourceIdentity(c, "vend-") != SourceIdentity(c, "vend-") {
+		if first, second := SourceIdentity(c, "vend-"), SourceIdentity(c, "vend-"); first != second {
 			t.Error("not deterministic")
 		}
 	})

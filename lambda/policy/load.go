@@ -113,8 +113,13 @@ func (e *fieldError) Error() string {
 // invalid orders the problems by line, drops repeats (an anchored mapping merged twice
 // reports its problems twice) and joins them under ErrInvalid.
 func invalid(ferrs []*fieldError) error {
+	seen := make(map[fieldError]bool, len(ferrs))
+	ferrs = slices.DeleteFunc(ferrs, func(fe *fieldError) bool {
+		dup := seen[*fe]
+		seen[*fe] = true
+		return dup
+	})
 	slices.SortStableFunc(ferrs, func(a, b *fieldError) int { return cmp.Compare(a.line, b.line) })
-	ferrs = slices.CompactFunc(ferrs, func(a, b *fieldError) bool { return *a == *b })
 	errs := make([]error, 0, min(len(ferrs), maxErrors)+1)
 	for i, fe := range ferrs {
 		if i == maxErrors {

@@ -225,8 +225,10 @@ func TestErrors(t *testing.T) {
 			},
 		},
 		{
-			name:    "non-JSON error body",
-			handler: func(w http.ResponseWriter, r *http.Request) { http.Error(w, "<html>bad gateway</html>", 502) }, wantCalls: 1,
+			name: "non-JSON error body",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				http.Error(w, "<html>bad gateway</html>", http.StatusBadGateway)
+			}, wantCalls: 1,
 			check: func(t *testing.T, err error) {
 				var se *StatusError
 				if !errors.As(err, &se) || se.StatusCode != 502 || se.Message != "Bad Gateway" {
