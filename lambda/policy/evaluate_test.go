@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -196,8 +197,36 @@ func TestEvaluateNilPolicy(t *testing.T) {
 	if d := p.Evaluate(Request{PrincipalARN: admin, Profile: "x"}); d.Allowed || d.Rule != DefaultDenyRule {
 		t.Errorf("nil policy decided %+v", d)
 	}
-	if p.Explain(Request{}) != nil {
-		t.Error("nil policy explained")
+	if _, ok := p.Profile("x"); ok || p.Explain(Request{}) != nil || p.Rules() != nil || p.Profiles() != nil || p.Hash() != "" || p.Version() != 0 {
+		t.Error("nil policy has content")
+	}
+}
+
+// TestEvaluateManyAccounts covers account and organisation lists long enough to be
+// looked up in a map rather than scanned.
+func TestEvaluateManyAccounts(t *testing.T) {
+	var accounts, orgs []string
+	for i := range 40 {
+		accounts = append(accounts, fmt.Sprintf(`"%012d"`, 100000000000+i))
+		orgs = append(orgs, fmt.Sprintf("o-%010d", i))
+	}
+	p := mustParse(t, withRules(fmt.Sprintf("  - {name: r, effect: allow, principals: [\"*\"], profiles: [readonly], accounts: [%s], org_ids: [%s]}\n",
+		strings.Join(accounts, ", "), strings.Join(orgs, ", "))))
+	tests := []struct {
+		account, org string
+		allowed      bool
+	}{
+		{"100000000000", "o-0000000000", true},
+		{"100000000039", "o-0000000039", true},
+		{"100000000040", "o-0000000000", false},
+		{"100000000000", "o-0000000040", false},
+		{"100000000000", "", false},
+	}
+	for _, tt := range tests {
+		d := p.Evaluate(Request{PrincipalARN: anyone, AccountID: tt.account, OrgID: tt.org, Profile: "readonly", Time: time.Now()})
+		if d.Allowed != tt.allowed {
+			t.Errorf("account %s org %q: allowed = %v", tt.account, tt.org, d.Allowed)
+		}
 	}
 }
 

@@ -95,13 +95,26 @@ type Policy struct {
 }
 
 // Hash returns "sha256:" and the hex SHA-256 of the policy file's bytes.
-func (p *Policy) Hash() string { return p.hash }
+func (p *Policy) Hash() string {
+	if p == nil {
+		return ""
+	}
+	return p.hash
+}
 
 // Version returns the policy file format version.
-func (p *Policy) Version() int { return p.version }
+func (p *Policy) Version() int {
+	if p == nil {
+		return 0
+	}
+	return p.version
+}
 
 // Profile returns the named profile.
 func (p *Policy) Profile(name string) (Profile, bool) {
+	if p == nil {
+		return Profile{}, false
+	}
 	i, ok := p.index[name]
 	if !ok {
 		return Profile{}, false
@@ -110,10 +123,18 @@ func (p *Policy) Profile(name string) (Profile, bool) {
 }
 
 // Profiles returns every profile, sorted by name.
-func (p *Policy) Profiles() []Profile { return slices.Clone(p.profiles) }
+func (p *Policy) Profiles() []Profile {
+	if p == nil {
+		return nil
+	}
+	return slices.Clone(p.profiles)
+}
 
 // Rules returns the rules in file order. The result is a copy.
 func (p *Policy) Rules() []Rule {
+	if p == nil {
+		return nil
+	}
 	out := make([]Rule, len(p.display))
 	for i, r := range p.display {
 		r.Principals = slices.Clone(r.Principals)

@@ -12,8 +12,10 @@ import (
 	"github.com/vend-tvm/vend/cli/internal/build"
 	"github.com/vend-tvm/vend/cli/internal/cmd/completion"
 	"github.com/vend-tvm/vend/cli/internal/cmd/credentialprocess"
+	"github.com/vend-tvm/vend/cli/internal/cmd/docs"
 	execcmd "github.com/vend-tvm/vend/cli/internal/cmd/exec"
 	"github.com/vend-tvm/vend/cli/internal/cmd/export"
+	"github.com/vend-tvm/vend/cli/internal/cmd/localfront"
 	"github.com/vend-tvm/vend/cli/internal/cmd/policy"
 	"github.com/vend-tvm/vend/cli/internal/cmd/profiles"
 	scpcmd "github.com/vend-tvm/vend/cli/internal/cmd/scp"
@@ -74,6 +76,8 @@ its command's status.`,
 		scpcmd.NewCmdSCP(f),
 		version.NewCmdVersion(f, nil),
 		completion.NewCmdCompletion(f, nil),
+		docs.NewCmdDocs(f, nil),
+		localfront.NewCmdLocalFront(f, nil),
 	)
 	// cobra's own completion command would duplicate ours.
 	cmd.CompletionOptions.DisableDefaultCmd = true
