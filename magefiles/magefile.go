@@ -5,8 +5,12 @@ package main
 
 import (
 	"context"
+	"errors"
+
+	"github.com/magefile/mage/mg"
 
 	"github.com/vend-tvm/vend/magefiles/internal/project"
+	"github.com/vend-tvm/vend/magefiles/internal/site"
 )
 
 // Build builds the vend CLI for this machine and the TVM Lambda zips for linux/arm64 and linux/amd64 into bin/.
@@ -14,19 +18,36 @@ func Build(ctx context.Context) error {
 	return with(func(r *project.Runner) error { return r.BuildAll(ctx) })
 }
 
-// Test runs every module's tests with the race detector, then the end-to-end tests with moto and real AWS clients.
+// Test runs every module's tests with the race detector, the end-to-end tests with moto and real AWS clients, and the site's browser tests.
 func Test(ctx context.Context) error {
-	return with(func(r *project.Runner) error { return r.TestAll(ctx) })
+	return with(func(r *project.Runner) error {
+		if err := r.TestAll(ctx); err != nil {
+			return err
+		}
+		return r.Step("site browser tests", func() error { return site.Test(ctx, r) })
+	})
 }
 
-// Lint checks formatting (gofmt, terraform fmt) and runs go vet and staticcheck on every module.
+// Lint checks formatting (gofmt, terraform fmt), runs go vet and staticcheck on every module, and checks generated pages are current.
 func Lint(ctx context.Context) error {
-	return with(func(r *project.Runner) error { return r.LintAll(ctx) })
+	return with(func(r *project.Runner) error {
+		return errors.Join(r.LintAll(ctx), r.Step("generated site pages are current", func() error { return site.Check(ctx, r) }))
+	})
 }
 
 // Bench runs the Go benchmarks and prints a benchstat summary; raw results land in bin/bench/.
 func Bench(ctx context.Context) error {
 	return with(func(r *project.Runner) error { return r.BenchAll(ctx) })
+}
+
+// Deploy builds vend, deploys the stack on a local AWS (or real AWS with VEND_TARGET=aws) and smoke-tests it.
+func Deploy(ctx context.Context) error {
+	return with(func(r *project.Runner) error { return r.Deploy(ctx) })
+}
+
+// Destroy tears down what deploy created (VEND_TARGET=aws for the AWS stack) and stops the processes it started.
+func Destroy(ctx context.Context) error {
+	return with(func(r *project.Runner) error { return r.Destroy(ctx) })
 }
 
 func with(fn func(*project.Runner) error) error {
@@ -35,4 +56,44 @@ func with(fn func(*project.Runner) error) error {
 		return err
 	}
 	return fn(r)
+}
+
+// Site builds, tests and publishes the documentation site.
+type Site mg.Namespace
+
+// Generate regenerates the reference pages (error codes, Terraform modules, CLI, changelog) under site/content/reference.
+func (Site) Generate(ctx context.Context) error {
+	return with(func(r *project.Runner) error { return site.Generate(ctx, r) })
+}
+
+// Check fails when the generated reference pages are stale.
+func (Site) Check(ctx context.Context) error {
+	return with(func(r *project.Runner) error { return site.Check(ctx, r) })
+}
+
+// Build generates the reference pages and builds the site with Hugo and Pagefind into site/public.
+func (Site) Build(ctx context.Context) error {
+	return with(func(r *project.Runner) error { return site.Build(ctx, r, site.BuildOptions{}) })
+}
+
+// Serve serves site/public on http://127.0.0.1:1313/ until interrupted.
+func (Site) Serve(ctx context.Context) error {
+	return with(func(r *project.Runner) error { return site.Serve(ctx, r, "") })
+}
+
+// Test builds the site and loads every page in headless Chromium; screenshots go to site/test-artifacts.
+func (Site) Test(ctx context.Context) error {
+	return with(func(r *project.Runner) error { return site.Test(ctx, r) })
+}
+
+// Publish syncs site/public to $VEND_SITE_BUCKET (VEND_SITE_DRY_RUN=true only prints the plan).
+func (Site) Publish(ctx context.Context) error {
+	return with(func(r *project.Runner) error {
+		o, err := site.PublishOptionsFromEnv()
+		if err != nil {
+			return err
+		}
+		_, err = site.Publish(ctx, r, o)
+		return err
+	})
 }

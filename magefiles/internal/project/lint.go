@@ -42,5 +42,9 @@ func (r *Runner) TerraformFmt(ctx context.Context) error {
 	if _, err := os.Stat(r.Root + "/terraform"); err != nil {
 		return nil
 	}
-	return r.Run(ctx, Cmd{Args: []string{"terraform", "fmt", "-check", "-recursive", "-diff", "terraform"}})
+	env, err := r.terraformEnv()
+	if err != nil {
+		return err
+	}
+	return r.Run(ctx, Cmd{Env: env, Args: []string{"terraform", "fmt", "-check", "-recursive", "-diff", "terraform"}})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 )
 
 // BuildAll builds the CLI and both Lambda zips.
@@ -78,4 +79,35 @@ func (r *Runner) BenchAll(ctx context.Context) error {
 		}
 	}
 	return r.Benchstat(ctx, files...)
+}
+
+// Deploy deploys to the target VEND_TARGET names: "local" (the default) or "aws".
+func (r *Runner) Deploy(ctx context.Context) error {
+	switch target() {
+	case "local":
+		return r.DeployLocal(ctx)
+	case "aws":
+		return r.DeployAWS(ctx)
+	default:
+		return fmt.Errorf("VEND_TARGET=%q: want local (the default) or aws", target())
+	}
+}
+
+// Destroy removes what Deploy created for VEND_TARGET.
+func (r *Runner) Destroy(ctx context.Context) error {
+	switch target() {
+	case "local":
+		return r.DestroyLocal(ctx)
+	case "aws":
+		return r.DestroyAWS(ctx)
+	default:
+		return fmt.Errorf("VEND_TARGET=%q: want local (the default) or aws", target())
+	}
+}
+
+func target() string {
+	if t := os.Getenv("VEND_TARGET"); t != "" {
+		return t
+	}
+	return "local"
 }

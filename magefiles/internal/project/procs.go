@@ -1,0 +1,154 @@
+package project
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Proc is a background process that a target started and a later target stops.
+type Proc struct {
+	Name string `json:"name"`
+	PID  int    `json:"pid"`
+	// Match is a string that the process's command line holds, so that a PID the
+	// system reused for an unrelated process is never signalled.
+	Match string `json:"match"`
+	URL   string `json:"url,omitempty"`
+	Log   string `json:"log"`
+}
+
+// StartBackground starts a process that outlives the target: its own session, no
+// standard input, output to logPath.
+func StartBackground(name string, args, env []string, dir, logPath string) (Proc, error) {
+	if err := os.MkdirAll(filepath.Dir(logPath), 0o700); err != nil {
+		return Proc{}, err
+	}
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return Proc{}, err
+	}
+	defer logf.Close()
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Dir = dir
+	cmd.Env = env
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return Proc{}, fmt.Errorf("start %s: %w", name, err)
+	}
+	p := Proc{Name: name, PID: cmd.Process.Pid, Match: filepath.Base(args[0]), Log: logPath}
+	// Reap it if it dies while this target still runs; the target never waits for it.
+	go cmd.Wait() //nolint:errcheck
+	return p, nil
+}
+
+// Alive reports whether p is still running and is still the process that was started.
+func (p Proc) Alive() bool {
+	if p.PID <= 0 {
+		return false
+	}
+	if err := syscall.Kill(p.PID, 0); err != nil {
+		return false
+	}
+	cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(p.PID) + "/cmdline")
+	if err != nil {
+		// No /proc (macOS): trust the signal check.
+		return true
+	}
+	if stat, err := os.ReadFile("/proc/" + strconv.Itoa(p.PID) + "/stat"); err == nil {
+		if f := strings.Fields(string(stat)); len(f) > 2 && f[2] == "Z" {
+			return false
+		}
+	}
+	return bytes.Contains(cmdline, []byte(p.Match))
+}
+
+// Stop ends p's process group with SIGTERM, then SIGKILL after the grace period.
+func (p Proc) Stop(grace time.Duration) error {
+	if !p.Alive() {
+		return nil
+	}
+	_ = syscall.Kill(-p.PID, syscall.SIGTERM)
+	_ = syscall.Kill(p.PID, syscall.SIGTERM)
+	deadline := time.Now().Add(grace)
+	for time.Now().Before(deadline) {
+		if !p.Alive() {
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	_ = syscall.Kill(-p.PID, syscall.SIGKILL)
+	_ = syscall.Kill(p.PID, syscall.SIGKILL)
+	time.Sleep(200 * time.Millisecond)
+	if p.Alive() {
+		return fmt.Errorf("%s (pid %d) did not stop", p.Name, p.PID)
+	}
+	return nil
+}
+
+// FreePort returns a TCP port on 127.0.0.1 that nothing listens on now.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// WaitHTTP waits until url answers any HTTP status, or p dies, or the timeout passes.
+func WaitHTTP(ctx context.Context, p Proc, url string, timeout time.Duration) error {
+	client := &http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(timeout)
+	for {
+		resp, err := client.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			return nil
+		}
+		if !p.Alive() {
+			return fmt.Errorf("%s exited before it answered on %s (log: %s)", p.Name, url, p.Log)
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s did not answer on %s within %s (log: %s)", p.Name, url, timeout, p.Log)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// WaitFile waits until path exists with content, or p dies, or the timeout passes.
+func WaitFile(ctx context.Context, p Proc, path string, timeout time.Duration) (string, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		if data, err := os.ReadFile(path); err == nil && len(bytes.TrimSpace(data)) > 0 {
+			return strings.TrimSpace(string(data)), nil
+		}
+		if !p.Alive() {
+			return "", fmt.Errorf("%s exited before it was ready (log: %s)", p.Name, p.Log)
+		}
+		if time.Now().After(deadline) {
+			return "", fmt.Errorf("%s was not ready within %s (log: %s)", p.Name, timeout, p.Log)
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+var errNoState = errors.New("no local stack state")

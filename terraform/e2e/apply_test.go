@@ -1,0 +1,438 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"maps"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/vend-tvm/vend/terraform/internal/moto"
+	"github.com/vend-tvm/vend/terraform/internal/tfcli"
+)
+
+const (
+	account     = moto.AccountID
+	tvmRoleARN  = "arn:aws:iam::" + account + ":role/vend-tvm/vend-tvm"
+	functionARN = "arn:aws:lambda:" + region + ":" + account + ":function:vend-tvm"
+)
+
+var wantEnvironment = map[string]string{
+	"VEND_POLICY_PARAMETER":       "/vend/vend-tvm/policy",
+	"VEND_POLICY_TTL":             "60s",
+	"VEND_SOURCE_IDENTITY_PREFIX": "vend-",
+	"VEND_SESSION_TAGS":           "true",
+	"VEND_RATE_LIMIT":             "10",
+}
+
+// TestLocalExample applies examples/local against moto, asserts what it created, checks
+// that a second plan is empty, switches the front end to the HTTP API and back to
+// nothing (destroy), asserting each state.
+func TestLocalExample(t *testing.T) {
+	requireTool(t, tfcli.Binary)
+	requireTool(t, moto.Binary)
+	t.Parallel()
+	ctx := testContext(t, 8*time.Minute)
+
+	srv := startMoto(t, ctx)
+	ws := workspace(t)
+	dir := filepath.Join(ws, "examples", "local")
+	tf := newRunner(t, dir)
+	vars := map[string]string{"endpoint": srv.Endpoint(), "lambda_zip": bootstrapZip(t)}
+	cfg := awsConfig(srv.Endpoint())
+
+	must(t, "init", tf.Init(ctx))
+	must(t, "apply", tf.Apply(ctx, vars))
+
+	outputs, err := tf.Outputs(ctx)
+	must(t, "outputs", err)
+	roles := map[string]string{
+		"readonly": "arn:aws:iam::" + account + ":role/vend/vend-tvm-readonly",
+		"admin":    "arn:aws:iam::" + account + ":role/vend/vend-tvm-admin",
+	}
+	allowedARN := "arn:aws:iam::" + account + ":user/vend-demo/vend-demo-allowed"
+	deniedARN := "arn:aws:iam::" + account + ":user/vend-demo/vend-demo-denied"
+
+	t.Run("outputs", func(t *testing.T) {
+		var env, protected map[string]string
+		var allowed, denied, endpoint, tvmRole, signing string
+		output(t, outputs, "environment", &env)
+		output(t, outputs, "protected_role_arns", &protected)
+		output(t, outputs, "allowed_profile", &allowed)
+		output(t, outputs, "denied_profile", &denied)
+		output(t, outputs, "endpoint", &endpoint)
+		output(t, outputs, "tvm_role_arn", &tvmRole)
+		output(t, outputs, "signing_service", &signing)
+		if !maps.Equal(env, wantEnvironment) {
+			t.Errorf("environment = %v, want %v", env, wantEnvironment)
+		}
+		if !maps.Equal(protected, roles) {
+			t.Errorf("protected_role_arns = %v, want %v", protected, roles)
+		}
+		if allowed != "readonly" || denied != "admin" {
+			t.Errorf("profiles = %q/%q, want readonly/admin", allowed, denied)
+		}
+		if endpoint != srv.Endpoint() || tvmRole != tvmRoleARN || signing != "lambda" {
+			t.Errorf("endpoint, tvm_role_arn, signing_service = %q, %q, %q", endpoint, tvmRole, signing)
+		}
+	})
+
+	t.Run("demo identities sign in", func(t *testing.T) {
+		var ids map[string]struct {
+			ARN             string `json:"arn"`
+			AccessKeyID     string `json:"access_key_id"`
+			SecretAccessKey string `json:"secret_access_key"`
+		}
+		output(t, outputs, "demo_identities", &ids)
+		for name, want := range map[string]string{"allowed": allowedARN, "denied": deniedARN} {
+			id := ids[name]
+			if id.ARN != want || id.AccessKeyID == "" || id.SecretAccessKey == "" {
+				t.Fatalf("demo identity %s: arn %q, key present %v; want arn %q and a key", name, id.ARN, id.AccessKeyID != "", want)
+			}
+			who, err := sts.NewFromConfig(awsConfigFor(srv.Endpoint(), id.AccessKeyID, id.SecretAccessKey)).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+			must(t, "get caller identity as "+name, err)
+			if aws.ToString(who.Arn) != want {
+				t.Errorf("demo identity %s signs in as %q, want %q", name, aws.ToString(who.Arn), want)
+			}
+		}
+	})
+
+	assertFunction(t, ctx, cfg)
+	assertFunctionURL(t, ctx, cfg)
+	assertExecutionRole(t, ctx, cfg, slices.Collect(maps.Values(roles)), true)
+	assertProtectedRole(t, ctx, cfg, "vend-tvm-readonly", false)
+	assertProtectedRole(t, ctx, cfg, "vend-tvm-admin", true)
+	assertPolicyParameter(t, ctx, cfg, renderPolicy(t, filepath.Join(dir, "policy.yaml"), map[string]string{
+		"account_id":        account,
+		"readonly_role_arn": roles["readonly"],
+		"admin_role_arn":    roles["admin"],
+		"allowed_user_arn":  allowedARN,
+		"denied_user_arn":   deniedARN,
+	}))
+	assertNoChanges(t, ctx, tf, vars)
+
+	// The front-end switch, applied for real: the Function URL goes, the HTTP API comes.
+	httpVars := maps.Clone(vars)
+	httpVars["frontend"] = "http_api"
+	must(t, "apply with frontend=http_api", tf.Apply(ctx, httpVars))
+	t.Run("http api", func(t *testing.T) {
+		_, err := lambda.NewFromConfig(cfg).GetFunctionUrlConfig(ctx, &lambda.GetFunctionUrlConfigInput{FunctionName: aws.String("vend-tvm")})
+		if notFound := new(lambdatypes.ResourceNotFoundException); !errors.As(err, &notFound) {
+			t.Errorf("Function URL after switching to http_api: err = %v, want ResourceNotFoundException", err)
+		}
+		assertHTTPAPI(t, ctx, cfg)
+		outputs, err := tf.Outputs(ctx)
+		must(t, "outputs", err)
+		var url, signing string
+		output(t, outputs, "url", &url)
+		output(t, outputs, "signing_service", &signing)
+		if !strings.Contains(url, ".execute-api.") || strings.HasSuffix(url, "/") || signing != "execute-api" {
+			t.Errorf("url, signing_service = %q, %q; want the stage URL without a trailing slash and execute-api", url, signing)
+		}
+	})
+	assertNoChanges(t, ctx, tf, httpVars)
+
+	must(t, "destroy", tf.Destroy(ctx, httpVars))
+	assertDestroyed(t, ctx, tf, cfg, "vend-tvm-readonly", "vend-tvm-admin")
+}
+
+// TestCompleteExample applies examples/complete, unchanged, against moto through a
+// provider override file, asserts what it created, checks that a second plan is empty,
+// and destroys it.
+func TestCompleteExample(t *testing.T) {
+	requireTool(t, tfcli.Binary)
+	requireTool(t, moto.Binary)
+	t.Parallel()
+	ctx := testContext(t, 8*time.Minute)
+
+	// The example attaches the AWS managed ReadOnlyAccess policy.
+	srv := startMoto(t, ctx, moto.WithManagedPolicies())
+	ws := workspace(t)
+	dir := filepath.Join(ws, "examples", "complete")
+	writeProviderOverride(t, dir, srv.Endpoint())
+	tf := newRunner(t, dir)
+	vars := map[string]string{"lambda_zip": bootstrapZip(t), "region": region}
+	cfg := awsConfig(srv.Endpoint())
+
+	must(t, "init", tf.Init(ctx))
+	must(t, "apply", tf.Apply(ctx, vars))
+
+	roles := map[string]string{
+		"readonly": "arn:aws:iam::" + account + ":role/vend/vend-tvm-readonly",
+		"deploy":   "arn:aws:iam::" + account + ":role/vend/vend-tvm-deploy",
+	}
+	outputs, err := tf.Outputs(ctx)
+	must(t, "outputs", err)
+	t.Run("outputs", func(t *testing.T) {
+		var env, protected map[string]string
+		var url, fn string
+		output(t, outputs, "environment", &env)
+		output(t, outputs, "protected_role_arns", &protected)
+		output(t, outputs, "url", &url)
+		output(t, outputs, "function_arn", &fn)
+		if !maps.Equal(env, wantEnvironment) {
+			t.Errorf("environment = %v, want %v", env, wantEnvironment)
+		}
+		if !maps.Equal(protected, roles) {
+			t.Errorf("protected_role_arns = %v, want %v", protected, roles)
+		}
+		if !strings.HasPrefix(url, "https://") || strings.HasSuffix(url, "/") || fn != functionARN {
+			t.Errorf("url, function_arn = %q, %q", url, fn)
+		}
+	})
+
+	assertFunction(t, ctx, cfg)
+	assertFunctionURL(t, ctx, cfg)
+	assertExecutionRole(t, ctx, cfg, []string{roles["readonly"], roles["deploy"]}, false)
+	assertProtectedRole(t, ctx, cfg, "vend-tvm-readonly", false)
+	assertProtectedRole(t, ctx, cfg, "vend-tvm-deploy", true)
+
+	t.Run("protected role permissions", func(t *testing.T) {
+		client := iam.NewFromConfig(cfg)
+		attached, err := client.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String("vend-tvm-readonly")})
+		must(t, "list attached policies", err)
+		if len(attached.AttachedPolicies) != 1 || aws.ToString(attached.AttachedPolicies[0].PolicyArn) != "arn:aws:iam::aws:policy/ReadOnlyAccess" {
+			t.Errorf("readonly attached policies = %+v, want only ReadOnlyAccess", attached.AttachedPolicies)
+		}
+		inline, err := client.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String("vend-tvm-deploy"), PolicyName: aws.String("deploy-stacks")})
+		must(t, "get deploy inline policy", err)
+		s := decodePolicy(t, aws.ToString(inline.PolicyDocument)).bySid(t, "ManageStacks")
+		if want := "arn:aws:cloudformation:" + region + ":" + account + ":stack/app-*/*"; !slices.Equal(s.Resource, []string{want}) {
+			t.Errorf("deploy policy resources = %v, want [%s]", s.Resource, want)
+		}
+	})
+
+	assertPolicyParameter(t, ctx, cfg, renderPolicy(t, filepath.Join(dir, "policy.yaml"), map[string]string{
+		"account_id":        account,
+		"readonly_role_arn": roles["readonly"],
+		"deploy_role_arn":   roles["deploy"],
+	}))
+	assertNoChanges(t, ctx, tf, vars)
+
+	must(t, "destroy", tf.Destroy(ctx, vars))
+	assertDestroyed(t, ctx, tf, cfg, "vend-tvm-readonly", "vend-tvm-deploy")
+}
+
+func assertFunction(t *testing.T, ctx context.Context, cfg aws.Config) {
+	t.Run("function", func(t *testing.T) {
+		fn, err := lambda.NewFromConfig(cfg).GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("vend-tvm")})
+		must(t, "get function", err)
+		c := fn.Configuration
+		if c.Runtime != lambdatypes.RuntimeProvidedal2023 || aws.ToString(c.Handler) != "bootstrap" {
+			t.Errorf("runtime, handler = %q, %q; want provided.al2023, bootstrap", c.Runtime, aws.ToString(c.Handler))
+		}
+		if !slices.Equal(c.Architectures, []lambdatypes.Architecture{lambdatypes.ArchitectureArm64}) {
+			t.Errorf("architectures = %v, want [arm64]", c.Architectures)
+		}
+		if aws.ToString(c.Role) != tvmRoleARN {
+			t.Errorf("role = %q, want %q", aws.ToString(c.Role), tvmRoleARN)
+		}
+		if aws.ToInt32(c.MemorySize) != 256 || aws.ToInt32(c.Timeout) != 10 {
+			t.Errorf("memory, timeout = %d, %d; want 256, 10", aws.ToInt32(c.MemorySize), aws.ToInt32(c.Timeout))
+		}
+		if c.Environment == nil || !maps.Equal(c.Environment.Variables, wantEnvironment) {
+			t.Errorf("environment = %+v, want %v", c.Environment, wantEnvironment)
+		}
+	})
+}
+
+func assertFunctionURL(t *testing.T, ctx context.Context, cfg aws.Config) {
+	t.Run("function url", func(t *testing.T) {
+		client := lambda.NewFromConfig(cfg)
+		u, err := client.GetFunctionUrlConfig(ctx, &lambda.GetFunctionUrlConfigInput{FunctionName: aws.String("vend-tvm")})
+		must(t, "get function url", err)
+		if u.AuthType != lambdatypes.FunctionUrlAuthTypeAwsIam {
+			t.Errorf("auth type = %q, want AWS_IAM", u.AuthType)
+		}
+
+		p, err := client.GetPolicy(ctx, &lambda.GetPolicyInput{FunctionName: aws.String("vend-tvm")})
+		must(t, "get function policy", err)
+		// moto keeps the principal as given ("123456789012"); AWS rewrites it to
+		// {"AWS": "arn:aws:iam::123456789012:root"}. Either names only this account.
+		var doc struct {
+			Statement []struct {
+				Sid       string          `json:"Sid"`
+				Action    string          `json:"Action"`
+				Principal json.RawMessage `json:"Principal"`
+			} `json:"Statement"`
+		}
+		if err := json.Unmarshal([]byte(aws.ToString(p.Policy)), &doc); err != nil {
+			t.Fatalf("decode function policy: %v", err)
+		}
+		if len(doc.Statement) != 1 {
+			t.Fatalf("function policy has %d statements, want 1: %s", len(doc.Statement), aws.ToString(p.Policy))
+		}
+		s := doc.Statement[0]
+		if s.Action != "lambda:InvokeFunctionUrl" || !strings.Contains(string(s.Principal), account) || strings.Contains(string(s.Principal), "*") {
+			t.Errorf("function policy statement = %+v (principal %s); want lambda:InvokeFunctionUrl for account %s only", s, s.Principal, account)
+		}
+	})
+}
+
+func assertHTTPAPI(t *testing.T, ctx context.Context, cfg aws.Config) {
+	t.Helper()
+	client := apigatewayv2.NewFromConfig(cfg)
+	apis, err := client.GetApis(ctx, &apigatewayv2.GetApisInput{})
+	must(t, "get apis", err)
+	if len(apis.Items) != 1 || aws.ToString(apis.Items[0].Name) != "vend-tvm" || apis.Items[0].ProtocolType != "HTTP" {
+		t.Fatalf("apis = %+v, want one HTTP API named vend-tvm", apis.Items)
+	}
+	id := apis.Items[0].ApiId
+	routes, err := client.GetRoutes(ctx, &apigatewayv2.GetRoutesInput{ApiId: id})
+	must(t, "get routes", err)
+	if len(routes.Items) != 1 || aws.ToString(routes.Items[0].RouteKey) != "GET /v1/{proxy+}" || routes.Items[0].AuthorizationType != "AWS_IAM" {
+		t.Errorf("routes = %+v, want only GET /v1/{proxy+} with AWS_IAM", routes.Items)
+	}
+	integrations, err := client.GetIntegrations(ctx, &apigatewayv2.GetIntegrationsInput{ApiId: id})
+	must(t, "get integrations", err)
+	if len(integrations.Items) != 1 || aws.ToString(integrations.Items[0].PayloadFormatVersion) != "2.0" || !strings.Contains(aws.ToString(integrations.Items[0].IntegrationUri), functionARN) {
+		t.Errorf("integrations = %+v, want one payload 2.0 integration of the TVM", integrations.Items)
+	}
+}
+
+func assertExecutionRole(t *testing.T, ctx context.Context, cfg aws.Config, protected []string, kms bool) {
+	t.Run("execution role", func(t *testing.T) {
+		client := iam.NewFromConfig(cfg)
+		role, err := client.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("vend-tvm")})
+		must(t, "get role", err)
+		trust := decodePolicy(t, aws.ToString(role.Role.AssumeRolePolicyDocument))
+		if len(trust.Statement) != 1 || trust.Statement[0].Principal.(map[string]any)["Service"] != "lambda.amazonaws.com" {
+			t.Errorf("TVM trust policy = %+v, want lambda.amazonaws.com only", trust.Statement)
+		}
+
+		p, err := client.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String("vend-tvm"), PolicyName: aws.String("vend-tvm")})
+		must(t, "get role policy", err)
+		doc := decodePolicy(t, aws.ToString(p.PolicyDocument))
+
+		vend := doc.bySid(t, "AssumeProtectedRoles")
+		if !slices.Equal(vend.Action, []string{"sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"}) {
+			t.Errorf("AssumeProtectedRoles actions = %v", vend.Action)
+		}
+		if got, want := slices.Sorted(slices.Values(vend.Resource)), slices.Sorted(slices.Values(protected)); !slices.Equal(got, want) {
+			t.Errorf("AssumeProtectedRoles resources = %v, want %v", got, want)
+		}
+		for _, s := range doc.Statement {
+			for _, r := range s.Resource {
+				if r == "*" {
+					t.Errorf("statement %s has a * resource", s.Sid)
+				}
+			}
+		}
+		if got := doc.bySid(t, "ReadPolicyParameter").Resource; !slices.Equal(got, []string{"arn:aws:ssm:" + region + ":" + account + ":parameter/vend/vend-tvm/policy"}) {
+			t.Errorf("ReadPolicyParameter resources = %v", got)
+		}
+		if got := doc.bySid(t, "WriteOwnLogs").Resource; !slices.Equal(got, []string{"arn:aws:logs:" + region + ":" + account + ":log-group:/aws/lambda/vend-tvm:*"}) {
+			t.Errorf("WriteOwnLogs resources = %v", got)
+		}
+		hasKMS := slices.ContainsFunc(doc.Statement, func(s statement) bool { return s.Sid == "DecryptPolicyParameter" })
+		if hasKMS != kms {
+			t.Fatalf("DecryptPolicyParameter present = %v, want %v", hasKMS, kms)
+		}
+		if kms {
+			s := doc.bySid(t, "DecryptPolicyParameter")
+			if len(s.Resource) != 1 || !strings.HasPrefix(s.Resource[0], "arn:aws:kms:"+region+":"+account+":key/") {
+				t.Errorf("DecryptPolicyParameter resources = %v, want the one key", s.Resource)
+			}
+			if s.Condition["StringEquals"]["kms:ViaService"] != "ssm."+region+".amazonaws.com" {
+				t.Errorf("DecryptPolicyParameter condition = %v, want kms:ViaService ssm", s.Condition)
+			}
+		}
+	})
+}
+
+func assertProtectedRole(t *testing.T, ctx context.Context, cfg aws.Config, name string, enforce bool) {
+	t.Run("protected role "+name, func(t *testing.T) {
+		role, err := iam.NewFromConfig(cfg).GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+		must(t, "get role", err)
+		r := role.Role
+		if aws.ToString(r.Path) != "/vend/" || aws.ToInt32(r.MaxSessionDuration) != 3600 {
+			t.Errorf("path, max session = %q, %d; want /vend/, 3600", aws.ToString(r.Path), aws.ToInt32(r.MaxSessionDuration))
+		}
+		tags := map[string]string{}
+		for _, tag := range r.Tags {
+			tags[aws.ToString(tag.Key)] = aws.ToString(tag.Value)
+		}
+		if tags["vend:protected"] != "true" {
+			t.Errorf("tags = %v, want vend:protected=true", tags)
+		}
+		if _, ok := tags["vend:enforce"]; ok != enforce {
+			t.Errorf("tags = %v, want vend:enforce present = %v", tags, enforce)
+		}
+
+		trust := decodePolicy(t, aws.ToString(r.AssumeRolePolicyDocument))
+		for _, s := range trust.Statement {
+			if got := s.awsPrincipals(t); !slices.Equal(got, []string{tvmRoleARN}) {
+				t.Errorf("statement %s trusts %v, want only the TVM role", s.Sid, got)
+			}
+		}
+		assume := trust.bySid(t, "VendTVMAssumeWithSourceIdentity")
+		if !slices.Equal(assume.Action, []string{"sts:AssumeRole", "sts:SetSourceIdentity"}) || assume.Condition["StringLike"]["sts:SourceIdentity"] != "vend-*" {
+			t.Errorf("assume statement = %+v, want AssumeRole+SetSourceIdentity when sts:SourceIdentity is like vend-*", assume)
+		}
+		if tag := trust.bySid(t, "VendTVMTagSession"); !slices.Equal(tag.Action, []string{"sts:TagSession"}) {
+			t.Errorf("tag statement = %+v", tag)
+		}
+	})
+}
+
+func assertPolicyParameter(t *testing.T, ctx context.Context, cfg aws.Config, want string) {
+	t.Run("policy parameter", func(t *testing.T) {
+		p, err := ssm.NewFromConfig(cfg).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/vend/vend-tvm/policy"), WithDecryption: aws.Bool(true)})
+		must(t, "get parameter", err)
+		if p.Parameter.Type != ssmtypes.ParameterTypeSecureString {
+			t.Errorf("parameter type = %q, want SecureString", p.Parameter.Type)
+		}
+		if got := aws.ToString(p.Parameter.Value); got != want {
+			t.Errorf("parameter value:\n%s\nwant:\n%s", got, want)
+		}
+	})
+}
+
+func assertNoChanges(t *testing.T, ctx context.Context, tf *tfcli.Runner, vars map[string]string) {
+	t.Helper()
+	changes, out, err := tf.PlanChanges(ctx, vars)
+	must(t, "plan", err)
+	if changes {
+		t.Errorf("a second plan wants changes (not idempotent):\n%s", strings.Join(lines(out), "\n"))
+	}
+}
+
+func assertDestroyed(t *testing.T, ctx context.Context, tf *tfcli.Runner, cfg aws.Config, roles ...string) {
+	t.Run("destroyed", func(t *testing.T) {
+		state, err := tf.StateList(ctx)
+		if err != nil && !strings.Contains(err.Error(), "No state file") {
+			t.Fatalf("state list: %v", err)
+		}
+		if len(state) != 0 {
+			t.Errorf("state still lists %v", state)
+		}
+		for _, name := range roles {
+			_, err := iam.NewFromConfig(cfg).GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+			if notFound := new(iamtypes.NoSuchEntityException); !errors.As(err, &notFound) {
+				t.Errorf("role %s after destroy: err = %v, want NoSuchEntity", name, err)
+			}
+		}
+		_, err = lambda.NewFromConfig(cfg).GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("vend-tvm")})
+		if notFound := new(lambdatypes.ResourceNotFoundException); !errors.As(err, &notFound) {
+			t.Errorf("function after destroy: err = %v, want ResourceNotFoundException", err)
+		}
+		_, err = ssm.NewFromConfig(cfg).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/vend/vend-tvm/policy")})
+		if notFound := new(ssmtypes.ParameterNotFound); !errors.As(err, &notFound) {
+			t.Errorf("policy parameter after destroy: err = %v, want ParameterNotFound", err)
+		}
+	})
+}

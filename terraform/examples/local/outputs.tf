@@ -1,0 +1,79 @@
+output "endpoint" {
+  description = "The local AWS endpoint the stack lives in (AWS_ENDPOINT_URL for the local runner and the CLI)."
+  value       = var.endpoint
+}
+
+output "region" {
+  description = "Region of the stack (AWS_REGION)."
+  value       = var.region
+}
+
+output "account_id" {
+  description = "Account ID of the local AWS."
+  value       = local.account_id
+}
+
+output "url" {
+  description = "URL the local AWS recorded for the front end. It serves nothing: the local runner puts its own Function URL front before the bootstrap."
+  value       = module.tvm.url
+}
+
+output "signing_service" {
+  description = "SigV4 service the CLI signs with."
+  value       = module.tvm.signing_service
+}
+
+output "function_name" {
+  description = "Name of the TVM function."
+  value       = module.tvm.function_name
+}
+
+output "tvm_role_arn" {
+  description = "ARN of the TVM's execution role; the local runner's credentials stand in for it."
+  value       = module.tvm.role_arn
+}
+
+output "policy_parameter_name" {
+  description = "SSM parameter holding the rendered policy."
+  value       = module.tvm.policy_parameter_name
+}
+
+output "environment" {
+  description = "The TVM's environment variables: start the bootstrap with these (plus AWS_ENDPOINT_URL and AWS_REGION) to run it as deployed."
+  value       = module.tvm.environment
+}
+
+output "protected_role_arns" {
+  description = "Protected roles by profile name."
+  value = {
+    (local.allowed_profile) = module.readonly.role_arn
+    (local.denied_profile)  = module.admin.role_arn
+  }
+}
+
+output "allowed_profile" {
+  description = "A profile the allowed demo caller gets."
+  value       = local.allowed_profile
+}
+
+output "denied_profile" {
+  description = "A profile the policy refuses to the allowed demo caller, with a rule and a reason."
+  value       = local.denied_profile
+}
+
+output "demo_identities" {
+  description = "Demo callers with their access keys: allowed (the policy grants it the allowed profile) and denied (the policy refuses it everything)."
+  sensitive   = true
+  value = {
+    allowed = {
+      arn               = aws_iam_user.allowed.arn
+      access_key_id     = aws_iam_access_key.allowed.id
+      secret_access_key = aws_iam_access_key.allowed.secret
+    }
+    denied = {
+      arn               = aws_iam_user.denied.arn
+      access_key_id     = aws_iam_access_key.denied.id
+      secret_access_key = aws_iam_access_key.denied.secret
+    }
+  }
+}

@@ -1,0 +1,11 @@
+terraform {
+  # 1.9 for validation conditions that refer to other variables.
+  required_version = ">= 1.9.0"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.100.0, < 7.0.0"
+    }
+  }
+}

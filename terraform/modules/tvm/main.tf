@@ -1,0 +1,285 @@
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+
+locals {
+  partition  = data.aws_partition.current.partition
+  region     = data.aws_region.current.name
+  account_id = data.aws_caller_identity.current.account_id
+
+  log_group_name = "/aws/lambda/${var.name}"
+  # Built from names rather than read back from the resources, so that the IAM
+  # documents are known at plan time and reviewable before anything exists.
+  log_group_arn = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.log_group_name}"
+
+  policy_parameter_name = coalesce(var.policy_parameter_name, "/vend/${var.name}/policy")
+  policy_parameter_arn  = "arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter/${trimprefix(local.policy_parameter_name, "/")}"
+
+  policy_document = length(var.policy_template_vars) > 0 ? templatefile(var.policy_file, var.policy_template_vars) : file(var.policy_file)
+  policy_yaml     = try(yamldecode(local.policy_document), null)
+  policy_role_arns = try(
+    [for p in values(local.policy_yaml.profiles) : p.role_arn],
+    [],
+  )
+
+  # The TVM's configuration contract (read by lambda/cmd/tvm). Exposed as an output so a
+  # local runner starts the same binary with the same settings.
+  environment = {
+    VEND_POLICY_PARAMETER       = local.policy_parameter_name
+    VEND_POLICY_TTL             = var.policy_ttl
+    VEND_SOURCE_IDENTITY_PREFIX = var.source_identity_prefix
+    VEND_SESSION_TAGS           = tostring(var.session_tags)
+    VEND_RATE_LIMIT             = tostring(var.rate_limit)
+  }
+
+  assume_role_policy = {
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "LambdaService"
+        Effect    = "Allow"
+        Principal = { Service = "lambda.amazonaws.com" }
+        Action    = "sts:AssumeRole"
+      },
+    ]
+  }
+
+  vend_statements = [
+    {
+      Sid      = "AssumeProtectedRoles"
+      Effect   = "Allow"
+      Action   = var.session_tags ? ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"] : ["sts:AssumeRole", "sts:SetSourceIdentity"]
+      Resource = var.protected_role_arns
+    },
+    {
+      Sid      = "ReadPolicyParameter"
+      Effect   = "Allow"
+      Action   = "ssm:GetParameter"
+      Resource = local.policy_parameter_arn
+    },
+    {
+      Sid      = "WriteOwnLogs"
+      Effect   = "Allow"
+      Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+      Resource = "${local.log_group_arn}:*"
+    },
+  ]
+
+  kms_statements = var.kms_key_arn == null ? [] : [
+    {
+      # Only through SSM and only for this parameter: the key may protect other data.
+      Sid      = "DecryptPolicyParameter"
+      Effect   = "Allow"
+      Action   = "kms:Decrypt"
+      Resource = var.kms_key_arn
+      Condition = {
+        StringEquals = {
+          "kms:ViaService"                      = "ssm.${local.region}.amazonaws.com"
+          "kms:EncryptionContext:PARAMETER_ARN" = local.policy_parameter_arn
+        }
+      }
+    },
+  ]
+
+  execution_policy = {
+    Version   = "2012-10-17"
+    Statement = concat(local.vend_statements, local.kms_statements)
+  }
+
+  function_url = var.frontend == "function_url"
+  http_api     = var.frontend == "http_api"
+
+  # Both front ends report the URL with a trailing slash; clients append /v1/... .
+  url = trimsuffix(local.function_url ? aws_lambda_function_url.this[0].function_url : aws_apigatewayv2_stage.this[0].invoke_url, "/")
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  name              = local.log_group_name
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.log_kms_key_arn
+  tags              = var.tags
+}
+
+resource "aws_iam_role" "this" {
+  name                 = var.name
+  path                 = var.role_path
+  description          = "Execution role of the vend TVM ${var.name}: the only principal the protected roles trust."
+  assume_role_policy   = jsonencode(local.assume_role_policy)
+  permissions_boundary = var.role_permissions_boundary_arn
+  tags                 = var.tags
+}
+
+resource "aws_iam_role_policy" "this" {
+  name   = "vend-tvm"
+  role   = aws_iam_role.this.id
+  policy = jsonencode(local.execution_policy)
+}
+
+resource "aws_ssm_parameter" "policy" {
+  name        = local.policy_parameter_name
+  description = "vend policy read by the TVM ${var.name}"
+  type        = "SecureString"
+  tier        = var.policy_parameter_tier
+  key_id      = var.kms_key_arn
+  value       = local.policy_document
+  tags        = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = try(local.policy_yaml.version == 1, false)
+      error_message = "The policy_file must be YAML with version: 1 (check it with vend policy validate)."
+    }
+
+    precondition {
+      condition     = alltrue([for arn in local.policy_role_arns : contains(var.protected_role_arns, arn)])
+      error_message = "Every profile's role_arn in the policy must be listed in protected_role_arns, or the TVM could not assume it."
+    }
+  }
+}
+
+resource "aws_lambda_function" "this" {
+  function_name    = var.name
+  description      = "vend token vending machine"
+  role             = aws_iam_role.this.arn
+  runtime          = "provided.al2023"
+  handler          = "bootstrap"
+  architectures    = [var.architecture]
+  filename         = var.lambda_zip
+  source_code_hash = filebase64sha256(var.lambda_zip)
+  memory_size      = var.memory_size
+  timeout          = var.timeout
+
+  reserved_concurrent_executions = var.reserved_concurrency == null ? -1 : var.reserved_concurrency
+
+  environment {
+    variables = local.environment
+  }
+
+  tags = var.tags
+
+  # Lambda logs to /aws/lambda/<function name>, which is the log group above; creating
+  # it first keeps Lambda from creating one without retention. The role's permissions
+  # must exist before the first invocation can log or vend.
+  depends_on = [aws_cloudwatch_log_group.this, aws_iam_role_policy.this]
+}
+
+# Function URL front end -----------------------------------------------------------
+
+resource "aws_lambda_function_url" "this" {
+  count = local.function_url ? 1 : 0
+
+  function_name      = aws_lambda_function.this.function_name
+  authorization_type = "AWS_IAM"
+}
+
+resource "aws_lambda_permission" "url_org" {
+  count = local.function_url && var.principal_org_id != null ? 1 : 0
+
+  statement_id           = "VendInvokeUrlFromOrganization"
+  action                 = "lambda:InvokeFunctionUrl"
+  function_name          = aws_lambda_function.this.function_name
+  principal              = "*"
+  principal_org_id       = var.principal_org_id
+  function_url_auth_type = "AWS_IAM"
+}
+
+resource "aws_lambda_permission" "url_account" {
+  for_each = local.function_url ? toset(var.allowed_account_ids) : toset([])
+
+  statement_id           = "VendInvokeUrlFromAccount${each.value}"
+  action                 = "lambda:InvokeFunctionUrl"
+  function_name          = aws_lambda_function.this.function_name
+  principal              = each.value
+  function_url_auth_type = "AWS_IAM"
+}
+
+# HTTP API front end ---------------------------------------------------------------
+
+resource "aws_apigatewayv2_api" "this" {
+  count = local.http_api ? 1 : 0
+
+  name          = var.name
+  description   = "vend token vending machine"
+  protocol_type = "HTTP"
+  tags          = var.tags
+}
+
+resource "aws_apigatewayv2_integration" "this" {
+  count = local.http_api ? 1 : 0
+
+  api_id                 = aws_apigatewayv2_api.this[0].id
+  integration_type       = "AWS_PROXY"
+  integration_method     = "POST"
+  integration_uri        = aws_lambda_function.this.invoke_arn
+  payload_format_version = "2.0"
+  timeout_milliseconds   = min(30000, (var.timeout + 1) * 1000)
+}
+
+resource "aws_apigatewayv2_route" "this" {
+  count = local.http_api ? 1 : 0
+
+  api_id             = aws_apigatewayv2_api.this[0].id
+  route_key          = "GET /v1/{proxy+}"
+  authorization_type = "AWS_IAM"
+  target             = "integrations/${aws_apigatewayv2_integration.this[0].id}"
+}
+
+resource "aws_apigatewayv2_stage" "this" {
+  count = local.http_api ? 1 : 0
+
+  api_id      = aws_apigatewayv2_api.this[0].id
+  name        = "$default"
+  auto_deploy = true
+  tags        = var.tags
+}
+
+resource "aws_lambda_permission" "http_api" {
+  count = local.http_api ? 1 : 0
+
+  statement_id  = "VendInvokeFromHttpApi"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.this.function_name
+  principal     = "apigateway.amazonaws.com"
+  # Only the GET /v1/ routes of this API, so no other API can front the TVM.
+  source_arn = "${aws_apigatewayv2_api.this[0].execution_arn}/*/GET/v1/*"
+}
+
+# Alarms ---------------------------------------------------------------------------
+
+resource "aws_cloudwatch_metric_alarm" "errors" {
+  count = var.alarms_enabled ? 1 : 0
+
+  alarm_name          = "${var.name}-errors"
+  alarm_description   = "The vend TVM ${var.name} failed invocations (crashes or timeouts, not policy denials)."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  dimensions          = { FunctionName = aws_lambda_function.this.function_name }
+  statistic           = "Sum"
+  period              = var.alarm_period
+  evaluation_periods  = 1
+  threshold           = var.alarm_errors_threshold
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_sns_topic_arn == null ? [] : [var.alarm_sns_topic_arn]
+  ok_actions          = var.alarm_sns_topic_arn == null ? [] : [var.alarm_sns_topic_arn]
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "throttles" {
+  count = var.alarms_enabled ? 1 : 0
+
+  alarm_name          = "${var.name}-throttles"
+  alarm_description   = "The vend TVM ${var.name} was throttled: callers get no credentials. Raise reserved concurrency or find the caller."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Throttles"
+  dimensions          = { FunctionName = aws_lambda_function.this.function_name }
+  statistic           = "Sum"
+  period              = var.alarm_period
+  evaluation_periods  = 1
+  threshold           = var.alarm_throttles_threshold
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_sns_topic_arn == null ? [] : [var.alarm_sns_topic_arn]
+  ok_actions          = var.alarm_sns_topic_arn == null ? [] : [var.alarm_sns_topic_arn]
+  tags                = var.tags
+}

@@ -1,0 +1,307 @@
+variable "name" {
+  description = "Name of the TVM function. Also names its execution role, log group, alarms and (by default) its policy parameter."
+  type        = string
+  default     = "vend-tvm"
+
+  validation {
+    # 64 is Lambda's limit, but the role name is this plus nothing and the alarms add
+    # a suffix; 48 keeps every derived name valid.
+    condition     = can(regex("^[A-Za-z0-9_-]{1,48}$", var.name))
+    error_message = "The name must be 1-48 characters from A-Z, a-z, 0-9, _ and -."
+  }
+}
+
+variable "lambda_zip" {
+  description = "Path to the zip holding the TVM's bootstrap binary (built with -tags lambda.norpc for provided.al2023)."
+  type        = string
+
+  validation {
+    condition     = endswith(var.lambda_zip, ".zip") && fileexists(var.lambda_zip)
+    error_message = "The lambda_zip must be the path of an existing .zip file (build it first, for example with go tool mage build)."
+  }
+}
+
+variable "architecture" {
+  description = "Instruction set of the function; the bootstrap in lambda_zip must be built for it (GOARCH=arm64 or amd64)."
+  type        = string
+  default     = "arm64"
+
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.architecture)
+    error_message = "The architecture must be \"arm64\" or \"x86_64\"."
+  }
+}
+
+variable "memory_size" {
+  description = "Memory of the function in MB. The TVM is a small Go binary; more memory only buys CPU."
+  type        = number
+  default     = 256
+
+  validation {
+    condition     = var.memory_size >= 128 && var.memory_size <= 10240 && floor(var.memory_size) == var.memory_size
+    error_message = "The memory_size must be a whole number of MB from 128 to 10240."
+  }
+}
+
+variable "timeout" {
+  description = "Function timeout in seconds. Kept below API Gateway's 30 s integration limit; SDK credential clients give up much sooner."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.timeout >= 3 && var.timeout <= 29 && floor(var.timeout) == var.timeout
+    error_message = "The timeout must be a whole number of seconds from 3 to 29."
+  }
+}
+
+variable "protected_role_arns" {
+  description = "ARNs of the protected roles the TVM may assume (the protected-role module's role_arn outputs). The execution role gets sts:AssumeRole, sts:SetSourceIdentity and sts:TagSession on exactly these."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.protected_role_arns) > 0
+    error_message = "Give at least one protected role ARN: a TVM that may assume nothing is a mistake."
+  }
+
+  validation {
+    condition     = alltrue([for a in var.protected_role_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", a))])
+    error_message = "Each protected role ARN must be a full IAM role ARN without wildcards, such as arn:aws:iam::111111111111:role/vend/readonly."
+  }
+}
+
+variable "policy_file" {
+  description = "Path to the vend policy YAML (version: 1). It is stored in an SSM SecureString parameter that the TVM reads."
+  type        = string
+
+  validation {
+    condition     = fileexists(var.policy_file)
+    error_message = "The policy_file must be the path of an existing file."
+  }
+}
+
+variable "policy_template_vars" {
+  description = "When not empty, policy_file is rendered with templatefile() and these variables (for example role ARNs or the account ID), so that one file serves several accounts."
+  type        = map(string)
+  default     = {}
+}
+
+variable "policy_parameter_name" {
+  description = "Name of the SSM parameter holding the policy. Null uses /vend/<name>/policy."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.policy_parameter_name == null || can(regex("^/[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$", var.policy_parameter_name))
+    error_message = "The policy_parameter_name must be a hierarchical name starting with a slash, such as /vend/policy, using A-Z, a-z, 0-9 and _.-."
+  }
+}
+
+variable "policy_parameter_tier" {
+  description = "Tier of the policy parameter. Standard holds up to 4 KB; Advanced (or Intelligent-Tiering) up to 8 KB at a cost."
+  type        = string
+  default     = "Standard"
+
+  validation {
+    condition     = contains(["Standard", "Advanced", "Intelligent-Tiering"], var.policy_parameter_tier)
+    error_message = "The policy_parameter_tier must be Standard, Advanced or Intelligent-Tiering."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "Optional customer managed KMS key ARN for the policy parameter. Null uses the AWS managed aws/ssm key, which needs no kms:Decrypt grant."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", var.kms_key_arn))
+    error_message = "The kms_key_arn must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID); aliases cannot scope kms:Decrypt."
+  }
+}
+
+variable "policy_ttl" {
+  description = "How long the TVM caches the policy before reading the parameter again (a Go duration: 30s, 5m)."
+  type        = string
+  default     = "60s"
+
+  validation {
+    condition     = can(regex("^([0-9]+(ms|s|m|h))+$", var.policy_ttl))
+    error_message = "The policy_ttl must be a Go duration such as 60s, 5m or 1m30s."
+  }
+}
+
+variable "source_identity_prefix" {
+  description = "Prefix of the SourceIdentity the TVM sets on every session. The protected roles' trust policies must use the same prefix."
+  type        = string
+  default     = "vend-"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_+=,.@-]{1,16}$", var.source_identity_prefix)) && !startswith(lower(var.source_identity_prefix), "aws")
+    error_message = "The source_identity_prefix must be 1-16 characters from A-Z, a-z, 0-9 and _+=,.@- and must not start with \"aws\"."
+  }
+}
+
+variable "session_tags" {
+  description = "Pass session tags (request ID, rule, profile) on AssumeRole. The protected roles must then allow sts:TagSession."
+  type        = bool
+  default     = true
+}
+
+variable "rate_limit" {
+  description = "Requests per second allowed per caller in each TVM container (0 turns the limit off)."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.rate_limit >= 0 && var.rate_limit <= 10000 && floor(var.rate_limit) == var.rate_limit
+    error_message = "The rate_limit must be a whole number from 0 to 10000."
+  }
+}
+
+variable "frontend" {
+  description = "How callers reach the TVM: \"function_url\" (a Lambda Function URL with AWS_IAM auth) or \"http_api\" (an API Gateway HTTP API with AWS_IAM routes)."
+  type        = string
+  default     = "function_url"
+
+  validation {
+    condition     = contains(["function_url", "http_api"], var.frontend)
+    error_message = "The frontend must be \"function_url\" or \"http_api\"."
+  }
+}
+
+variable "principal_org_id" {
+  description = "AWS Organizations ID whose principals may invoke the Function URL. Set this or allowed_account_ids."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.principal_org_id == null || can(regex("^o-[a-z0-9]{10,32}$", var.principal_org_id))
+    error_message = "The principal_org_id must look like o-abc123def4 (o- and 10-32 lowercase letters or digits)."
+  }
+}
+
+variable "allowed_account_ids" {
+  description = "Accounts whose principals may invoke the Function URL. Set this or principal_org_id: the TVM is never public."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for a in var.allowed_account_ids : can(regex("^[0-9]{12}$", a))])
+    error_message = "Each allowed account ID must be 12 digits."
+  }
+
+  validation {
+    condition     = length(var.allowed_account_ids) > 0 || var.principal_org_id != null
+    error_message = "Set principal_org_id or at least one allowed_account_ids entry: the TVM must not be invokable by everyone."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the TVM's log group (its decision log) in days."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "The log_retention_days must be one CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653."
+  }
+}
+
+variable "log_kms_key_arn" {
+  description = "Optional KMS key ARN to encrypt the log group (its key policy must allow CloudWatch Logs)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.log_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", var.log_kms_key_arn))
+    error_message = "The log_kms_key_arn must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)."
+  }
+}
+
+variable "reserved_concurrency" {
+  description = "Optional reserved concurrency: caps the TVM (and the STS calls it makes) and guarantees it capacity. Null leaves it unreserved."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.reserved_concurrency == null || try(var.reserved_concurrency >= 1 && floor(var.reserved_concurrency) == var.reserved_concurrency, false)
+    error_message = "The reserved_concurrency must be null or a whole number of at least 1 (0 would disable the TVM)."
+  }
+}
+
+variable "alarms_enabled" {
+  description = "Create CloudWatch alarms on the function's Errors and Throttles."
+  type        = bool
+  default     = true
+}
+
+variable "alarm_sns_topic_arn" {
+  description = "Optional SNS topic notified when an alarm fires or recovers."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_sns_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+(\\.fifo)?$", var.alarm_sns_topic_arn))
+    error_message = "The alarm_sns_topic_arn must be an SNS topic ARN."
+  }
+}
+
+variable "alarm_period" {
+  description = "Period of the alarms in seconds."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = contains([60, 300, 900, 3600], var.alarm_period)
+    error_message = "The alarm_period must be 60, 300, 900 or 3600 seconds."
+  }
+}
+
+variable "alarm_errors_threshold" {
+  description = "Errors (failed invocations, not denials) in one period that raise the Errors alarm."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.alarm_errors_threshold >= 1
+    error_message = "The alarm_errors_threshold must be at least 1."
+  }
+}
+
+variable "alarm_throttles_threshold" {
+  description = "Throttled invocations in one period that raise the Throttles alarm."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.alarm_throttles_threshold >= 1
+    error_message = "The alarm_throttles_threshold must be at least 1."
+  }
+}
+
+variable "role_path" {
+  description = "IAM path of the execution role. Keep it outside the protected roles' path so the guardrails never count the TVM as protected."
+  type        = string
+  default     = "/vend-tvm/"
+
+  validation {
+    condition     = can(regex("^/([A-Za-z0-9+=,.@_-]+/)*$", var.role_path))
+    error_message = "The role_path must start and end with a slash (for example /vend-tvm/)."
+  }
+}
+
+variable "role_permissions_boundary_arn" {
+  description = "Optional permissions boundary for the execution role."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.role_permissions_boundary_arn == null || can(regex("^arn:aws[a-z-]*:iam::(aws|[0-9]{12}):policy/.+$", var.role_permissions_boundary_arn))
+    error_message = "The role_permissions_boundary_arn must be an IAM policy ARN."
+  }
+}
+
+variable "tags" {
+  description = "Tags for every resource the module creates."
+  type        = map(string)
+  default     = {}
+}
