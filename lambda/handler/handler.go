@@ -396,6 +396,7 @@ func (h *Handler) logDecision(ctx context.Context, rec *record, start time.Time)
 		slog.String("caller_arn", truncate(rec.caller.ARN, 2048)),
 		slog.String("account_id", rec.caller.AccountID),
 		slog.String("org_id", rec.caller.OrgID),
+		slog.String("caller_access_key_id", rec.caller.AccessKeyID),
 		slog.String("source_ip", truncate(rec.sourceIP, 64)),
 		slog.String("user_agent", truncate(rec.userAgent, maxLogField)),
 		slog.String("method", truncate(rec.method, 16)),

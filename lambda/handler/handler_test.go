@@ -153,7 +153,7 @@ func marshal(t testing.TB, ev Event) []byte {
 }
 
 // decisionKeys are the keys every decision line carries.
-var decisionKeys = []string{"time", "request_id", "caller_arn", "account_id", "org_id", "source_ip", "user_agent",
+var decisionKeys = []string{"time", "request_id", "caller_arn", "account_id", "org_id", "caller_access_key_id", "source_ip", "user_agent",
 	"method", "path", "profile", "role_arn", "decision", "status", "code", "rule", "reason", "duration_seconds",
 	"source_identity", "access_key_id", "policy_hash", "latency_ms", "tvm_version"}
 
@@ -223,6 +223,9 @@ func TestHandler(t *testing.T) {
 				}
 				if !strings.HasPrefix(c.SourceIdentity, "vend-jane.doe@example.com-") || r.Headers[wire.HeaderSourceIdentity] != c.SourceIdentity {
 					t.Errorf("source identity = %q, header %q", c.SourceIdentity, r.Headers[wire.HeaderSourceIdentity])
+				}
+				if line["caller_access_key_id"] != "ASIAEXAMPLECALLER" {
+					t.Errorf("caller_access_key_id = %v, want the key the caller signed with", line["caller_access_key_id"])
 				}
 				if line["access_key_id"] != testKeyID || line["duration_seconds"] != 900.0 || line["source_identity"] != c.SourceIdentity {
 					t.Errorf("decision line = %v", line)
