@@ -9,6 +9,7 @@ import (
 
 	"github.com/magefile/mage/mg"
 
+	"github.com/vend-tvm/vend/magefiles/internal/dist"
 	"github.com/vend-tvm/vend/magefiles/internal/project"
 	"github.com/vend-tvm/vend/magefiles/internal/site"
 )
@@ -48,6 +49,11 @@ func Deploy(ctx context.Context) error {
 // Destroy tears down what deploy created (VEND_TARGET=aws for the AWS stack) and stops the processes it started.
 func Destroy(ctx context.Context) error {
 	return with(func(r *project.Runner) error { return r.Destroy(ctx) })
+}
+
+// Dist builds release artifacts with goreleaser: a snapshot locally, a release when HEAD is tagged.
+func Dist(ctx context.Context) error {
+	return with(func(r *project.Runner) error { _, err := dist.Build(ctx, r); return err })
 }
 
 func with(fn func(*project.Runner) error) error {

@@ -36,10 +36,10 @@ import (
 	_ "time/tzdata" // policy time windows name IANA zones; provided.al2023 has no zoneinfo
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/vend-tvm/vend/lambda/assume"
+	"github.com/vend-tvm/vend/lambda/awsenv"
 	"github.com/vend-tvm/vend/lambda/handler"
 	"github.com/vend-tvm/vend/lambda/identity"
 	"github.com/vend-tvm/vend/lambda/policystore"
@@ -140,7 +140,7 @@ func lookup(getenv func(string) string, key string) (string, bool) {
 
 // build wires the handler. It never fails: a configuration error becomes a handler that
 // refuses every request and says why in the logs.
-func build(ctx context.Context, s settings, cfgErr error, logger, decisions *slog.Logger) *handler.Handler {
+func build(ctx context.Context, getenv func(string) string, s settings, cfgErr error, logger, decisions *slog.Logger) *handler.Handler {
 	hopts := []handler.Option{handler.WithLogger(logger), handler.WithDecisionLogger(decisions), handler.WithVersion(version)}
 	fail := func(err error) *handler.Handler {
 		logger.Error("config_invalid", slog.String("error", err.Error()), slog.String("tvm_version", version))
@@ -149,9 +149,9 @@ func build(ctx context.Context, s settings, cfgErr error, logger, decisions *slo
 	if cfgErr != nil {
 		return fail(cfgErr)
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx)
+	awsCfg, err := awsenv.Config(getenv)
 	if err != nil {
-		return fail(fmt.Errorf("load aws configuration: %w", err))
+		return fail(fmt.Errorf("aws configuration: %w", err))
 	}
 	var src tvm.PolicySource
 	source := ""
@@ -163,10 +163,10 @@ func build(ctx context.Context, s settings, cfgErr error, logger, decisions *slo
 		}
 		src, source = fs, "file:"+s.policyFile
 	} else {
-		src = policystore.SSM(ssm.NewFromConfig(awsCfg), s.policyParameter, s.policyTTL, policystore.WithLogger(logger))
+		src = policystore.SSM(ssm.NewFromConfig(awsenv.ForService(awsCfg, getenv, "SSM")), s.policyParameter, s.policyTTL, policystore.WithLogger(logger))
 		source = "ssm:" + s.policyParameter
 	}
-	svc, err := tvm.New(assume.New(assume.NewClient(awsCfg)), src,
+	svc, err := tvm.New(assume.New(assume.NewClient(awsenv.ForService(awsCfg, getenv, "STS"))), src,
 		tvm.WithSourceIdentityPrefix(s.prefix),
 		tvm.WithSessionTags(s.sessionTags),
 		tvm.WithRateLimit(s.rateLimit, int(2*s.rateLimit)))
@@ -189,5 +189,5 @@ func main() {
 	logger := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: s.logLevel}))
 	// Decision lines are the audit trail: always at info, whatever VEND_LOG_LEVEL says.
 	decisions := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	lambda.Start(build(context.Background(), s, cfgErr, logger, decisions))
+	lambda.Start(build(context.Background(), os.Getenv, s, cfgErr, logger, decisions))
 }

@@ -166,7 +166,7 @@ func TestBuildAgainstMoto(t *testing.T) {
 			s, cfgErr := loadSettings(env(src), dir)
 			var logs bytes.Buffer
 			lg := slog.New(slog.NewJSONHandler(&logs, nil))
-			h := build(context.Background(), s, cfgErr, lg, lg)
+			h := build(context.Background(), os.Getenv, s, cfgErr, lg, lg)
 			status, hdr, body := call(t, h.Invoke, event(t, wire.PathCredentials, "profile=deploy"))
 			if status != 200 {
 				t.Fatalf("status %d: %s\n%s", status, body, logs.String())
@@ -201,7 +201,7 @@ func TestBuildFailsClosed(t *testing.T) {
 		s, cfgErr := loadSettings(env(map[string]string{"VEND_RATE_LIMIT": "lots"}), t.TempDir())
 		var logs bytes.Buffer
 		lg := slog.New(slog.NewJSONHandler(&logs, nil))
-		h := build(context.Background(), s, cfgErr, lg, lg)
+		h := build(context.Background(), os.Getenv, s, cfgErr, lg, lg)
 		for _, path := range []string{wire.PathCredentials, wire.PathWhoami} {
 			if status, _, body := call(t, h.Invoke, event(t, path, "profile=deploy")); status != 500 || !strings.Contains(body, wire.CodeInternal) {
 				t.Errorf("%s: status %d %s", path, status, body)
@@ -211,17 +211,34 @@ func TestBuildFailsClosed(t *testing.T) {
 			t.Errorf("no clear config_invalid line:\n%s", logs.String())
 		}
 	})
+	t.Run("no runtime credentials", func(t *testing.T) {
+		dir := t.TempDir()
+		p := filepath.Join(dir, "policy.yaml")
+		if err := os.WriteFile(p, []byte(validPolicyForBuild), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		s, cfgErr := loadSettings(env(map[string]string{"VEND_POLICY_FILE": p}), dir)
+		var logs bytes.Buffer
+		lg := slog.New(slog.NewJSONHandler(&logs, nil))
+		h := build(context.Background(), env(map[string]string{"AWS_REGION": "us-east-1"}), s, cfgErr, lg, lg)
+		if status, _, body := call(t, h.Invoke, event(t, wire.PathCredentials, "profile=deploy")); status != 500 || !strings.Contains(body, wire.CodeInternal) {
+			t.Errorf("status %d %s, want 500 internal_error", status, body)
+		}
+		if !strings.Contains(logs.String(), "config_invalid") || !strings.Contains(logs.String(), "AWS_ACCESS_KEY_ID") {
+			t.Errorf("no config_invalid line naming the missing variable:\n%s", logs.String())
+		}
+	})
 	t.Run("invalid policy file", func(t *testing.T) {
 		dir := t.TempDir()
 		p := filepath.Join(dir, "policy.yaml")
 		if err := os.WriteFile(p, []byte("version: 2\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		t.Setenv("AWS_REGION", "us-east-1")
+		runtimeEnv := env(map[string]string{"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "ASIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "example"})
 		s, cfgErr := loadSettings(env(map[string]string{"VEND_POLICY_FILE": p}), dir)
 		var logs bytes.Buffer
 		lg := slog.New(slog.NewJSONHandler(&logs, nil))
-		h := build(context.Background(), s, cfgErr, lg, lg)
+		h := build(context.Background(), runtimeEnv, s, cfgErr, lg, lg)
 		for _, path := range []string{wire.PathCredentials, wire.PathProfiles, wire.PathWhoami} {
 			if status, _, body := call(t, h.Invoke, event(t, path, "profile=deploy")); status != 403 || !strings.Contains(body, wire.CodePolicyInvalid) {
 				t.Errorf("%s: status %d %s", path, status, body)
@@ -232,3 +249,11 @@ func TestBuildFailsClosed(t *testing.T) {
 		}
 	})
 }
+
+// validPolicyForBuild is a minimal valid policy: the build must fail on something else.
+const validPolicyForBuild = `version: 1
+profiles:
+  deploy:
+    role_arn: arn:aws:iam::111122223333:role/deploy
+rules: []
+`

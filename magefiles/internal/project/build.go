@@ -78,6 +78,9 @@ func (r *Runner) BuildLambda(ctx context.Context, s Stamp, arch string) error {
 	if err != nil {
 		return err
 	}
+	if st, err := os.Stat(bin); err == nil {
+		fmt.Fprintf(r.Stdout, "    bootstrap linux/%s: %.2f MB stripped\n", arch, float64(st.Size())/1e6)
+	}
 	return ZipBootstrap(bin, r.LambdaZipPath(arch))
 }
 
@@ -118,6 +121,10 @@ func ZipBootstrap(bin, dst string) (err error) {
 		return err
 	}
 	if err := tmp.Close(); err != nil {
+		return err
+	}
+	// CreateTemp makes 0600 files; a release artifact is world-readable.
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
 		return err
 	}
 	return os.Rename(tmp.Name(), dst)

@@ -32,6 +32,9 @@ func TestZipBootstrap(t *testing.T) {
 	if len(zr.File) != 1 || zr.File[0].Name != "bootstrap" {
 		t.Fatalf("zip holds %v, want only bootstrap", zr.File)
 	}
+	if st, err := os.Stat(dst); err != nil || st.Mode().Perm() != 0o644 {
+		t.Errorf("zip file mode %v, want 0644", st.Mode().Perm())
+	}
 	if mode := zr.File[0].Mode(); mode.Perm()&0o111 == 0 {
 		t.Errorf("bootstrap mode %v is not executable", mode)
 	}

@@ -1,0 +1,59 @@
+package dist
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// ErrNoNotes means CHANGELOG.md has no entries for the version being released.
+var ErrNoNotes = errors.New("no changelog entries")
+
+// sectionRE matches a Keep a Changelog version heading: "## [1.2.0] - 2026-01-31" or
+// "## [Unreleased]"; the brackets are optional, as people forget them.
+var sectionRE = regexp.MustCompile(`^##\s+\[?([^\]\s]+)\]?`)
+
+// linkRefRE matches the link reference definitions Keep a Changelog puts at the end of
+// the file ("[1.2.0]: https://..."): they belong to no section.
+var linkRefRE = regexp.MustCompile(`^\[[^\]]+\]:\s`)
+
+// ReleaseNotes returns the body of version's section of a Keep a Changelog file: the
+// text between its "## [version]" heading and the next "## " heading. version may carry
+// a leading v; "Unreleased" matches in any case. An absent or empty section is
+// ErrNoNotes: a release without its changelog entry is a mistake to stop, not to ship.
+func ReleaseNotes(changelog []byte, version string) (string, error) {
+	want := strings.TrimPrefix(strings.TrimSpace(version), "v")
+	lines := strings.Split(strings.ReplaceAll(string(changelog), "\r\n", "\n"), "\n")
+	start, end := -1, len(lines)
+	for i, line := range lines {
+		m := sectionRE.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		if start >= 0 {
+			end = i
+			break
+		}
+		got := strings.TrimPrefix(m[1], "v")
+		if got == want || (strings.EqualFold(got, unreleased) && strings.EqualFold(want, unreleased)) {
+			start = i + 1
+		}
+	}
+	if start < 0 {
+		return "", fmt.Errorf("%s: no section for %s: %w", Changelog, version, ErrNoNotes)
+	}
+	body := lines[start:end]
+	for len(body) > 0 {
+		last := strings.TrimSpace(body[len(body)-1])
+		if last != "" && !linkRefRE.MatchString(last) {
+			break
+		}
+		body = body[:len(body)-1]
+	}
+	notes := strings.TrimSpace(strings.Join(body, "\n"))
+	if notes == "" {
+		return "", fmt.Errorf("%s: the section for %s is empty: %w", Changelog, version, ErrNoNotes)
+	}
+	return notes + "\n", nil
+}
