@@ -33,12 +33,17 @@ type Cmd struct {
 	Dir  string   // relative to the repository root
 	Env  []string // extra KEY=VALUE entries
 	Args []string
+	// Interactive connects the command to this process's standard input, for prompts.
+	Interactive bool
 }
 
 // Run runs c with its output streamed, and wraps a failure with the command line.
 func (r *Runner) Run(ctx context.Context, c Cmd) error {
 	cmd := r.command(ctx, c)
 	cmd.Stdout, cmd.Stderr = r.Stdout, r.Stderr
+	if c.Interactive {
+		cmd.Stdin = os.Stdin
+	}
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("%s (in %s): %w", strings.Join(c.Args, " "), displayDir(c.Dir), err)
 	}

@@ -633,8 +633,14 @@ func (r *Runner) DeployAWS(ctx context.Context) error {
 		if err := r.Run(ctx, Cmd{Env: env, Args: []string{"terraform", chdir, "init", "-input=false"}}); err != nil {
 			return err
 		}
-		return r.Run(ctx, Cmd{Env: env, Args: []string{"terraform", chdir, "apply", "-input=false", "-state=" + s.State,
-			"-var-file=" + s.TFVars, "-var", "lambda_zip=" + r.LambdaZipPath("arm64"), "-var", "architecture=arm64"}})
+		// Real resources in a real account: Terraform shows the plan and asks, unless the
+		// user says VEND_AUTO_APPROVE=true (for pipelines that reviewed the plan).
+		args := []string{"terraform", chdir, "apply", "-state=" + s.State,
+			"-var-file=" + s.TFVars, "-var", "lambda_zip=" + r.LambdaZipPath("arm64"), "-var", "architecture=arm64"}
+		if os.Getenv("VEND_AUTO_APPROVE") == "true" {
+			args = append(args, "-auto-approve", "-input=false")
+		}
+		return r.Run(ctx, Cmd{Env: awsApplyEnv(env), Args: args, Interactive: true})
 	}); err != nil {
 		return err
 	}
@@ -667,7 +673,22 @@ func (r *Runner) DestroyAWS(ctx context.Context) error {
 	}
 	env := []string{"CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_INPUT=0", "TF_DATA_DIR=" + r.path(filepath.Join(StateDir, "aws", "data"))}
 	return r.Step("terraform destroy "+completeExample, func() error {
-		return r.Run(ctx, Cmd{Env: env, Args: []string{"terraform", "-chdir=" + completeExample, "destroy", "-input=false", "-state=" + s.State,
-			"-var-file=" + s.TFVars, "-var", "lambda_zip=" + r.LambdaZipPath("arm64"), "-var", "architecture=arm64"}})
+		args := []string{"terraform", "-chdir=" + completeExample, "destroy", "-state=" + s.State,
+			"-var-file=" + s.TFVars, "-var", "lambda_zip=" + r.LambdaZipPath("arm64"), "-var", "architecture=arm64"}
+		if os.Getenv("VEND_AUTO_APPROVE") == "true" {
+			args = append(args, "-auto-approve", "-input=false")
+		}
+		return r.Run(ctx, Cmd{Env: awsApplyEnv(env), Args: args, Interactive: true})
 	})
+}
+
+// awsApplyEnv drops TF_INPUT=0 so that Terraform can ask for approval.
+func awsApplyEnv(env []string) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		if kv != "TF_INPUT=0" {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
