@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // MirrorEnv names the environment variable holding the provider mirror directory (a
@@ -109,9 +110,11 @@ func (r *Runner) run(ctx context.Context, logOutput bool, args []string) (string
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = r.Dir
 	cmd.Env = append(os.Environ(), r.Env...)
-	var stdout, combined bytes.Buffer
-	cmd.Stdout = io.MultiWriter(&stdout, &combined)
-	cmd.Stderr = &combined
+	// exec copies stdout and stderr in two goroutines: both reach combined, so it locks.
+	var stdout bytes.Buffer
+	combined := &lockedBuffer{}
+	cmd.Stdout = io.MultiWriter(&stdout, combined)
+	cmd.Stderr = combined
 	err = cmd.Run()
 	output := combined.String()
 	if !logOutput {
@@ -230,4 +233,22 @@ func CopyTree(src, dst string) error {
 		}
 		return os.WriteFile(filepath.Join(dst, rel), b, info.Mode().Perm())
 	})
+}
+
+// lockedBuffer is a bytes.Buffer that concurrent writers may share.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
