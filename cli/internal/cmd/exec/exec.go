@@ -9,18 +9,14 @@ import (
 	osexec "os/exec"
 	"os/signal"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/vend-tvm/vend/cli/internal/awsfiles"
 	"github.com/vend-tvm/vend/cli/internal/config"
-	"github.com/vend-tvm/vend/cli/internal/credcache"
-	"github.com/vend-tvm/vend/cli/internal/credserver"
 	"github.com/vend-tvm/vend/cli/internal/factory"
 	"github.com/vend-tvm/vend/cli/internal/iostreams"
 	"github.com/vend-tvm/vend/cli/internal/status"
-	"github.com/vend-tvm/vend/cli/internal/tvmclient"
 )
 
 // ExecOptions are the dependencies and flags of `vend exec`.
@@ -114,21 +110,10 @@ func execRun(opts *ExecOptions) error {
 	if err != nil {
 		return err
 	}
-	provider := &tvmclient.Provider{Client: remote.Client, Profile: opts.Profile, Duration: time.Duration(remote.Settings.Duration)}
 	// Fetch before anything else: a denial must not start the child.
-	creds, err := provider.Retrieve(ctx)
+	srv, creds, err := remote.Serve(ctx, opts.Profile, opts.Logger)
 	if err != nil {
 		return err
-	}
-	cache := credcache.New(tvmclient.Primed(creds, provider), credcache.WithLogger(opts.Logger))
-	cache.Start(ctx)
-
-	srv, err := credserver.New(cache, credserver.WithLogger(opts.Logger))
-	if err != nil {
-		return fmt.Errorf("create the local credentials endpoint: %w", err)
-	}
-	if err := srv.Start(); err != nil {
-		return fmt.Errorf("start the local credentials endpoint: %w", err)
 	}
 	defer srv.Close()
 	opts.Logger.Debug("serving credentials", "profile", opts.Profile, "url", srv.URL(),

@@ -9,18 +9,15 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	execcmd "github.com/vend-tvm/vend/cli/internal/cmd/exec"
 	"github.com/vend-tvm/vend/cli/internal/config"
-	"github.com/vend-tvm/vend/cli/internal/credcache"
 	"github.com/vend-tvm/vend/cli/internal/credserver"
 	"github.com/vend-tvm/vend/cli/internal/factory"
 	"github.com/vend-tvm/vend/cli/internal/iostreams"
 	"github.com/vend-tvm/vend/cli/internal/status"
-	"github.com/vend-tvm/vend/cli/internal/tvmclient"
 )
 
 // ServeOptions are the dependencies and flags of `vend serve`.
@@ -91,24 +88,13 @@ func serveRun(opts *ServeOptions) error {
 	if err != nil {
 		return err
 	}
-	provider := &tvmclient.Provider{Client: remote.Client, Profile: opts.Profile, Duration: time.Duration(remote.Settings.Duration)}
-	creds, err := provider.Retrieve(ctx)
-	if err != nil {
-		return err
-	}
-	cache := credcache.New(tvmclient.Primed(creds, provider), credcache.WithLogger(opts.Logger))
-	cache.Start(ctx)
-
-	srvOpts := []credserver.Option{credserver.WithLogger(opts.Logger)}
+	var srvOpts []credserver.Option
 	if opts.Addr != "" {
 		srvOpts = append(srvOpts, credserver.WithAddr(opts.Addr))
 	}
-	srv, err := credserver.New(cache, srvOpts...)
+	srv, _, err := remote.Serve(ctx, opts.Profile, opts.Logger, srvOpts...)
 	if err != nil {
-		return fmt.Errorf("create the credentials endpoint: %w", err)
-	}
-	if err := srv.Start(); err != nil {
-		return fmt.Errorf("start the credentials endpoint on %s: %w", opts.Addr, err)
+		return err
 	}
 	defer srv.Close()
 
