@@ -108,7 +108,8 @@ func TestCredentialProcess(t *testing.T) {
 	if err := os.MkdirAll(awsDir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	cfg := "[profile vended]\nregion = " + region + "\ncredential_process = " + s.vendBin + " credential-process --base-profile base " + allowedProfile + "\n"
+	cfg := "[profile vended]\nregion = " + region + "\ncredential_process = " + s.vendBin + " credential-process --base-profile base " + allowedProfile + "\n" +
+		"[profile loop]\nregion = " + region + "\ncredential_process = " + s.vendBin + " credential-process " + allowedProfile + "\n"
 	creds := "[base]\naws_access_key_id = " + s.alice.AccessKeyID + "\naws_secret_access_key = " + s.alice.SecretAccessKey + "\n"
 	writeFile(t, filepath.Join(awsDir, "config"), cfg)
 	writeFile(t, filepath.Join(awsDir, "credentials"), creds)
@@ -134,6 +135,15 @@ func TestCredentialProcess(t *testing.T) {
 	if got := s.countDecisions(t, allowedProfile, "allow") - before; got != 1 {
 		t.Errorf("two AWS CLI calls made %d TVM calls, want 1 (the second from the disk cache)", got)
 	}
+
+	// Regression: AWS_PROFILE naming a vend profile without --base-profile made vend's
+	// base credentials run vend again, without end. It must fail fast and say why.
+	t.Run("profile that calls itself", func(t *testing.T) {
+		res := s.run(t, append(env, "AWS_PROFILE=loop"), "aws", "sts", "get-caller-identity", "--profile", "loop")
+		if res.code == 0 || !strings.Contains(res.stderr, "--base-profile") {
+			t.Errorf("exit %d, stderr does not point at --base-profile:\n%s", res.code, res.stderr)
+		}
+	})
 }
 
 // TestWhoamiAndProfiles checks what the TVM tells a caller about itself.

@@ -34,10 +34,24 @@ func Build(ctx context.Context, r *project.Runner) (Plan, error) {
 	}); err != nil {
 		return plan, err
 	}
+	env := plan.Env()
+	if remotes, err := r.Output(ctx, project.Cmd{Args: []string{"git", "remote"}}); err == nil && remotes == "" {
+		env = append(env, noRemoteEnv...)
+	}
 	return plan, r.Step("goreleaser "+plan.Kind(), func() error {
 		args := append(append(goreleaser, plan.Args(NotesFile)...), "--config", ConfigFile)
-		return r.Run(ctx, project.Cmd{Env: plan.Env(), Args: args})
+		return r.Run(ctx, project.Cmd{Env: env, Args: args})
 	})
+}
+
+// noRemoteEnv gives git an origin URL for goreleaser's commands only. goreleaser asks git
+// for the remote URL, and in a clone without one (a fresh `git init`, a CI checkout
+// stripped of its remote) it drops all git information from a snapshot: commit "none",
+// a zero commit date. Nothing is fetched from the URL.
+var noRemoteEnv = []string{
+	"GIT_CONFIG_COUNT=1",
+	"GIT_CONFIG_KEY_0=remote.origin.url",
+	"GIT_CONFIG_VALUE_0=https://github.com/vend-tvm/vend.git",
 }
 
 // Kind names the plan in one word.

@@ -10,9 +10,21 @@ import (
 // ErrNoNotes means CHANGELOG.md has no entries for the version being released.
 var ErrNoNotes = errors.New("no changelog entries")
 
-// sectionRE matches a Keep a Changelog version heading: "## [1.2.0] - 2026-01-31" or
-// "## [Unreleased]"; the brackets are optional, as people forget them.
-var sectionRE = regexp.MustCompile(`^##\s+\[?([^\]\s]+)\]?`)
+// sectionVersion returns the version a Keep a Changelog heading names ("## [1.2.0] -
+// 2026-01-31", "## [Unreleased]"; the brackets are optional, as people forget them), and
+// whether line is such a second-level heading at all.
+func sectionVersion(line string) (string, bool) {
+	rest, ok := strings.CutPrefix(line, "##")
+	if !ok || rest == "" || (rest[0] != ' ' && rest[0] != '\t') {
+		return "", false
+	}
+	fields := strings.Fields(rest)
+	if len(fields) == 0 {
+		return "", true
+	}
+	v := strings.TrimSuffix(strings.TrimPrefix(fields[0], "["), "]")
+	return strings.TrimPrefix(v, "v"), true
+}
 
 // linkRefRE matches the link reference definitions Keep a Changelog puts at the end of
 // the file ("[1.2.0]: https://..."): they belong to no section.
@@ -27,15 +39,14 @@ func ReleaseNotes(changelog []byte, version string) (string, error) {
 	lines := strings.Split(strings.ReplaceAll(string(changelog), "\r\n", "\n"), "\n")
 	start, end := -1, len(lines)
 	for i, line := range lines {
-		m := sectionRE.FindStringSubmatch(line)
-		if m == nil {
+		got, ok := sectionVersion(line)
+		if !ok {
 			continue
 		}
 		if start >= 0 {
 			end = i
 			break
 		}
-		got := strings.TrimPrefix(m[1], "v")
 		if got == want || (strings.EqualFold(got, unreleased) && strings.EqualFold(want, unreleased)) {
 			start = i + 1
 		}

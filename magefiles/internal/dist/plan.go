@@ -69,7 +69,7 @@ func Decide(headTags []string, getenv func(string) string) Plan {
 	var release []string
 	for _, t := range headTags {
 		t = strings.TrimSpace(t)
-		if strings.HasPrefix(t, "v") && semver.IsValid(t) && semver.Build(t) == "" {
+		if semver.IsValid(t) && semver.Canonical(t) == t { // vX.Y.Z[-pre] exactly
 			release = append(release, t)
 		}
 	}

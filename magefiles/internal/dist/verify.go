@@ -263,7 +263,11 @@ func (rel *Release) checkArchive(path string, p Platform) error {
 			errs = append(errs, fmt.Errorf("%s: no %s", filepath.Base(path), name))
 			continue
 		}
-		if err := checkContent(name, f.Data); err != nil {
+		err := checkContent(name, f.Data)
+		if err == nil && strings.HasSuffix(name, ".1.gz") {
+			err = checkManVersion(f.Data, rel.Metadata.Version)
+		}
+		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %s: %w", filepath.Base(path), name, err))
 		}
 	}
@@ -293,17 +297,38 @@ func checkContent(name string, data []byte) error {
 		return nil
 	}
 	if strings.HasSuffix(base, ".gz") {
-		zr, err := gzip.NewReader(bytes.NewReader(data))
-		if err != nil {
-			return fmt.Errorf("not gzip: %w", err)
-		}
-		data, err = io.ReadAll(zr)
-		if err != nil {
-			return fmt.Errorf("not gzip: %w", err)
+		var err error
+		if data, err = gunzip(data); err != nil {
+			return err
 		}
 	}
 	if !bytes.Contains(data, []byte(mark)) {
 		return fmt.Errorf("does not contain %q", mark)
+	}
+	return nil
+}
+
+func gunzip(data []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("not gzip: %w", err)
+	}
+	out, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, fmt.Errorf("not gzip: %w", err)
+	}
+	return out, nil
+}
+
+// checkManVersion checks that a gzipped man page names the release in its header, as
+// `man` shows it in the page's footer.
+func checkManVersion(data []byte, version string) error {
+	page, err := gunzip(data)
+	if err != nil {
+		return err
+	}
+	if !bytes.Contains(page, []byte("vend "+version)) {
+		return fmt.Errorf("the man page does not name %q", "vend "+version)
 	}
 	return nil
 }
@@ -552,6 +577,9 @@ func (rel *Release) checkInstalled(ctx context.Context, r *project.Runner, root 
 		data, err := os.ReadFile(filepath.Join(root, name))
 		if err == nil {
 			err = checkContent(name, data)
+		}
+		if err == nil && strings.HasSuffix(name, ".1.gz") {
+			err = checkManVersion(data, rel.Metadata.Version)
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("/%s: %w", name, err))

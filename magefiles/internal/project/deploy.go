@@ -81,7 +81,7 @@ func writePrivate(path string, data []byte) error {
 
 // DeployTools are what a local deploy needs beyond Go.
 var DeployTools = []Tool{
-	{"terraform", []string{"terraform", "version"}, "install Terraform 1.11 or later"},
+	{"terraform", []string{"terraform", "version"}, "install Terraform 1.9 or later"},
 	{"moto_server", []string{"moto_server", "--help"}, "pip install 'moto[server]==5.2.1'"},
 	{"the AWS CLI", []string{"aws", "--version"}, "pip install awscli"},
 }
@@ -613,7 +613,7 @@ func (r *Runner) DeployAWS(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if missing := r.MissingTools(ctx, DeployTools[:1]); len(missing) > 0 {
+	if missing := r.MissingTools(ctx, []Tool{DeployTools[0], DeployTools[2]}); len(missing) > 0 {
 		return errors.New("deploy needs:\n" + DescribeMissing(missing))
 	}
 	if err := r.Step("check AWS credentials", func() error {

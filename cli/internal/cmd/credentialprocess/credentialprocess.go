@@ -3,8 +3,10 @@ package credentialprocess
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"time"
 
@@ -82,8 +84,21 @@ stderr, which the AWS CLI shows.`,
 	return cmd
 }
 
+// EnvGuard is set in vend's own environment while credential-process loads the base
+// credentials. Finding it already set means the base credentials come from a profile
+// whose credential_process is vend itself, which would start vend again and again.
+const EnvGuard = "VEND_CREDENTIAL_PROCESS_ACTIVE"
+
 func credentialProcessRun(opts *CredentialProcessOptions) error {
 	ctx := opts.Context
+	if _, nested := os.LookupEnv(EnvGuard); nested {
+		return errors.New("vend credential-process is calling itself: its base credentials come from a profile " +
+			"whose credential_process is vend (check AWS_PROFILE); pass --base-profile with a profile that holds your own credentials")
+	}
+	if err := os.Setenv(EnvGuard, "1"); err != nil {
+		return err
+	}
+	defer os.Unsetenv(EnvGuard)
 	remote, err := opts.Connect(ctx, opts.Profile, opts.Duration)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package credentialprocess
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -185,5 +186,30 @@ func TestCredentialProcessDenied(t *testing.T) {
 	err := e.Run(t, NewCmdCredentialProcess(e.F, nil), "deploy")
 	if status.Code(err) != status.Denied || e.Out.String() != "" {
 		t.Errorf("got %v, stdout %q", err, e.Out)
+	}
+}
+
+// Regression: with AWS_PROFILE naming a profile whose credential_process is vend, the
+// base credentials ran vend again, which ran vend again, without end.
+func TestCredentialProcessRefusesToCallItself(t *testing.T) {
+	e := cmdtest.New(t)
+	calls := 0
+	e.TVM.Handle(wire.PathCredentials, func(w http.ResponseWriter, r *http.Request) { calls++ })
+	t.Setenv(EnvGuard, "1")
+	err := e.Run(t, NewCmdCredentialProcess(e.F, nil), "deploy")
+	if err == nil || !strings.Contains(err.Error(), "--base-profile") {
+		t.Fatalf("got %v, want an error that says to pass --base-profile", err)
+	}
+	if calls != 0 || e.Out.String() != "" {
+		t.Errorf("a nested run called the TVM %d times and printed %q", calls, e.Out)
+	}
+}
+
+func TestCredentialProcessClearsItsGuard(t *testing.T) {
+	e := cmdtest.New(t)
+	e.TVM.Handle(wire.PathCredentials, tvmtest.Deny("r", "no"))
+	_ = e.Run(t, NewCmdCredentialProcess(e.F, nil), "deploy")
+	if _, set := os.LookupEnv(EnvGuard); set {
+		t.Errorf("%s is still set after the command returned", EnvGuard)
 	}
 }

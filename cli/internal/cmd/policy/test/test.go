@@ -3,7 +3,6 @@ package test
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/vend-tvm/vend/cli/internal/factory"
 	"github.com/vend-tvm/vend/cli/internal/iostreams"
 	"github.com/vend-tvm/vend/cli/internal/status"
+	"github.com/vend-tvm/vend/lambda/identity"
 	"github.com/vend-tvm/vend/lambda/policy"
 )
 
@@ -65,9 +65,6 @@ vend prints ALLOW or DENY, the deciding rule and its reason, and exits 0 on allo
 				return status.Usagef("%v", err)
 			}
 			if opts.AccountID == "" {
-				if acct == "" {
-					return status.Usagef("the principal ARN %s names no account: give --account", opts.Principal)
-				}
 				opts.AccountID = acct
 			}
 			if at != "" {
@@ -92,13 +89,14 @@ vend prints ALLOW or DENY, the deciding rule and its reason, and exits 0 on allo
 	return cmd
 }
 
-// accountOf returns the account field of an ARN ("" when the ARN leaves it empty).
+// accountOf checks the principal the way the TVM checks a caller's ARN, so that a test
+// never answers for a caller the TVM would refuse, and returns its account.
 func accountOf(arn string) (string, error) {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || parts[5] == "" {
-		return "", fmt.Errorf("--principal %q is not an ARN like arn:aws:sts::111111111111:assumed-role/Role/alice", arn)
+	c, err := identity.ParseARN(arn)
+	if err != nil {
+		return "", fmt.Errorf("--principal %q: %v; want an ARN like arn:aws:sts::111111111111:assumed-role/Role/alice", arn, err)
 	}
-	return parts[4], nil
+	return c.AccountID, nil
 }
 
 // Result is the JSON output.

@@ -43,6 +43,7 @@ func TestNewCmdTestFlags(t *testing.T) {
 		{name: "missing profile", args: []string{file, "--principal", ciARN}, wantCode: status.Usage},
 		{name: "not an ARN", args: []string{file, "--principal", "alice", "--profile", "p"}, wantCode: status.Usage},
 		{name: "ARN without account", args: []string{file, "--principal", "arn:aws:s3:::bucket", "--profile", "p"}, wantCode: status.Usage},
+		{name: "account not 12 digits", args: []string{file, "--principal", "arn:aws:sts::4:assumed-role/r/s", "--profile", "p"}, wantCode: status.Usage},
 		{name: "bad time", args: []string{file, "--principal", ciARN, "--profile", "p", "--at", "tomorrow"}, wantCode: status.Usage},
 		{name: "no file", args: []string{"--principal", ciARN, "--profile", "p"}, wantCode: status.Usage},
 	}
