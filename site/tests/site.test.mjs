@@ -216,8 +216,13 @@ test("search finds pages", { timeout: 60_000 }, async () => {
   await page.type("#header-search", "SourceIdentity");
   await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.keyboard.press("Enter")]);
   assert.equal(new URL(page.url()).pathname, "/search/");
-  await page.waitForSelector(".pagefind-ui__result", { timeout: 20_000 });
-  const results = await page.$$eval(".pagefind-ui__result-link", (as) => as.map((a) => a.getAttribute("href")));
+  // Pagefind renders a result's container before its link: wait for a link with an href,
+  // not for the first container (reading right after that was flaky).
+  await page.waitForFunction(
+    () => [...document.querySelectorAll(".pagefind-ui__result-link")].some((a) => a.getAttribute("href")),
+    { timeout: 20_000 },
+  );
+  const results = await page.$$eval(".pagefind-ui__result-link", (as) => as.map((a) => a.getAttribute("href")).filter(Boolean));
   assert.ok(results.length > 0, "no search results for SourceIdentity");
   await page.close();
   assertClean("search");
