@@ -124,8 +124,9 @@ variable "policy_ttl" {
   default     = "60s"
 
   validation {
-    condition     = can(regex("^([0-9]+(ms|s|m|h))+$", var.policy_ttl))
-    error_message = "The policy_ttl must be a Go duration such as 60s, 5m or 1m30s."
+    # The TVM refuses TTLs under one second: whole seconds, minutes and hours only, not zero.
+    condition     = can(regex("^([0-9]+(s|m|h))+$", var.policy_ttl)) && !can(regex("^(0+(s|m|h))+$", var.policy_ttl))
+    error_message = "The policy_ttl must be a Go duration of at least 1s in whole s, m or h, such as 60s, 5m or 1m30s."
   }
 }
 

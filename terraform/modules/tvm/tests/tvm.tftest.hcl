@@ -561,6 +561,26 @@ run "rejects_bad_policy_ttl" {
   expect_failures = [var.policy_ttl]
 }
 
+run "rejects_sub_second_policy_ttl" {
+  command = plan
+
+  variables {
+    policy_ttl = "500ms"
+  }
+
+  expect_failures = [var.policy_ttl]
+}
+
+run "rejects_zero_policy_ttl" {
+  command = plan
+
+  variables {
+    policy_ttl = "0s"
+  }
+
+  expect_failures = [var.policy_ttl]
+}
+
 run "rejects_long_timeout" {
   command = plan
 
