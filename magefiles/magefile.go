@@ -19,10 +19,16 @@ func Build(ctx context.Context) error {
 	return with(func(r *project.Runner) error { return r.BuildAll(ctx) })
 }
 
-// Test runs every module's tests with the race detector, the end-to-end tests with moto and real AWS clients, and the site's browser tests.
+// Test runs every module's tests with the race detector, the end-to-end tests with moto and real AWS clients, a verified release snapshot, and the site's browser tests.
 func Test(ctx context.Context) error {
 	return with(func(r *project.Runner) error {
 		if err := r.TestAll(ctx); err != nil {
+			return err
+		}
+		if err := r.Step("release snapshot", func() error { _, err := dist.Build(ctx, r); return err }); err != nil {
+			return err
+		}
+		if err := r.Step("verify release artifacts", func() error { return dist.Verify(ctx, r, dist.Dir) }); err != nil {
 			return err
 		}
 		return r.Step("site browser tests", func() error { return site.Test(ctx, r) })

@@ -14,6 +14,10 @@ var ErrNoNotes = errors.New("no changelog entries")
 // 2026-01-31", "## [Unreleased]"; the brackets are optional, as people forget them), and
 // whether line is such a second-level heading at all.
 func sectionVersion(line string) (string, bool) {
+	// CommonMark allows up to three spaces before a heading; four make a code block.
+	if trimmed := strings.TrimLeft(line, " "); len(line)-len(trimmed) <= 3 {
+		line = trimmed
+	}
 	rest, ok := strings.CutPrefix(line, "##")
 	if !ok || rest == "" || (rest[0] != ' ' && rest[0] != '\t') {
 		return "", false
@@ -36,6 +40,9 @@ var linkRefRE = regexp.MustCompile(`^\[[^\]]+\]:\s`)
 // ErrNoNotes: a release without its changelog entry is a mistake to stop, not to ship.
 func ReleaseNotes(changelog []byte, version string) (string, error) {
 	want := strings.TrimPrefix(strings.TrimSpace(version), "v")
+	if want == "" {
+		return "", fmt.Errorf("%s: no version given: %w", Changelog, ErrNoNotes)
+	}
 	lines := strings.Split(strings.ReplaceAll(string(changelog), "\r\n", "\n"), "\n")
 	start, end := -1, len(lines)
 	for i, line := range lines {
@@ -55,6 +62,9 @@ func ReleaseNotes(changelog []byte, version string) (string, error) {
 		return "", fmt.Errorf("%s: no section for %s: %w", Changelog, version, ErrNoNotes)
 	}
 	body := lines[start:end]
+	for len(body) > 0 && strings.TrimSpace(body[0]) == "" {
+		body = body[1:]
+	}
 	for len(body) > 0 {
 		last := strings.TrimSpace(body[len(body)-1])
 		if last != "" && !linkRefRE.MatchString(last) {
@@ -62,9 +72,10 @@ func ReleaseNotes(changelog []byte, version string) (string, error) {
 		}
 		body = body[:len(body)-1]
 	}
-	notes := strings.TrimSpace(strings.Join(body, "\n"))
-	if notes == "" {
+	if len(body) == 0 {
 		return "", fmt.Errorf("%s: the section for %s is empty: %w", Changelog, version, ErrNoNotes)
 	}
+	// Only whole blank lines go: the first line's indentation may be what makes it text.
+	notes := strings.TrimRight(strings.Join(body, "\n"), " \t\n")
 	return notes + "\n", nil
 }
