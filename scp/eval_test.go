@@ -139,6 +139,49 @@ func TestEvalClause(t *testing.T) {
 	}
 }
 
+// TestEvalClauseOptionalBoolKey pins how a Deny can test a Bool key that only some
+// requests carry, such as lambda:InvokedViaFunctionUrl (present on the InvokeFunction
+// check of a Function URL request, absent on a direct Invoke): the clause must hold, and
+// so deny, whenever the key is not present and true.
+func TestEvalClauseOptionalBoolKey(t *testing.T) {
+	const key = "lambda:InvokedViaFunctionUrl"
+	contexts := []struct {
+		name string
+		keys map[string][]string
+	}{
+		{"absent", nil},
+		{"true", map[string][]string{"lambda:invokedviafunctionurl": {"true"}}},
+		{"TRUE", map[string][]string{"lambda:invokedviafunctionurl": {"TRUE"}}},
+		{"false", map[string][]string{"lambda:invokedviafunctionurl": {"false"}}},
+	}
+	tests := []struct {
+		op, value string
+		// want is the clause's value in the contexts above, in order.
+		want [4]bool
+	}{
+		// What the template uses: fails closed.
+		{"BoolIfExists", "false", [4]bool{true, false, false, true}},
+		// Bool alone is false on a missing key: a Deny with it fails open.
+		{"Bool", "false", [4]bool{false, false, false, true}},
+		{"Bool", "true", [4]bool{false, true, true, false}},
+		{"BoolIfExists", "true", [4]bool{true, true, true, false}},
+		{"Null", "true", [4]bool{true, false, false, false}},
+	}
+	for _, tt := range tests {
+		for i, c := range contexts {
+			t.Run(tt.op+" "+tt.value+"/"+c.name, func(t *testing.T) {
+				got, err := evalClause(Clause{Operator: tt.op, Key: key, Values: []string{tt.value}}, c.keys)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got != tt.want[i] {
+					t.Errorf("got %v, want %v", got, tt.want[i])
+				}
+			})
+		}
+	}
+}
+
 func TestEvalClauseUnsupported(t *testing.T) {
 	for _, op := range []string{"IpAddress", "DateLessThan", "NullIfExists", "ForAnyValue:Null", "ForSomeValues:StringEquals", "stringequals"} {
 		_, err := evalClause(Clause{Operator: op, Key: "k", Values: []string{"v"}}, nil)
@@ -182,7 +225,10 @@ const (
 		"Resource":"arn:aws:iam::*:role/vend/*","Condition":{"ArnNotLike":{"aws:PrincipalArn":"arn:aws:iam::222222222222:role/tvm"}}}]}`
 	denyAssumeRCP = `{"Version":"2012-10-17","Statement":[{"Sid":"R","Effect":"Deny","Principal":"*","Action":"sts:AssumeRole*",
 		"Resource":"*","Condition":{"ArnNotLike":{"aws:PrincipalArn":"arn:aws:iam::222222222222:role/tvm"}}}]}`
-	allowOnlyS3   = `{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow","Action":"s3:*","Resource":"*"}]}`
+	allowOnlyS3      = `{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow","Action":"s3:*","Resource":"*"}]}`
+	denyDirectInvoke = `{"Version":"2012-10-17","Statement":[{"Sid":"I","Effect":"Deny","Action":["lambda:InvokeFunction","lambda:InvokeAsync"],
+		"Resource":["arn:aws:lambda:eu-west-1:222222222222:function:tvm","arn:aws:lambda:eu-west-1:222222222222:function:tvm:*"],
+		"Condition":{"BoolIfExists":{"lambda:InvokedViaFunctionUrl":false}}}]}`
 	notActionDeny = `{"Version":"2012-10-17","Statement":[{"Sid":"N","Effect":"Deny","NotAction":["sts:*","iam:Get*"],"NotResource":"arn:aws:s3:::public/*"}]}`
 )
 
@@ -236,6 +282,22 @@ func TestEvaluateOrganizationRules(t *testing.T) {
 		{name: "NotResource exempts listed resources", scps: map[string][]string{"r": {notActionDeny}},
 			req:  Request{Principal: "arn:aws:iam::222222222222:role/admin", Action: "s3:GetObject", Resource: "arn:aws:s3:::public/k"},
 			want: Allow},
+		{name: "direct invocation without the Function URL key is denied", scps: map[string][]string{"r": {denyDirectInvoke}},
+			req:  Request{Principal: "arn:aws:iam::222222222222:role/admin", Action: "lambda:InvokeFunction", Resource: "arn:aws:lambda:eu-west-1:222222222222:function:tvm"},
+			want: Deny, wantBy: "r-SCP-a/I", wantReason: "RCPs do not govern lambda"},
+		{name: "direct invocation of a version is denied", scps: map[string][]string{"r": {denyDirectInvoke}},
+			req:  Request{Principal: "arn:aws:iam::222222222222:role/admin", Action: "lambda:InvokeFunction", Resource: "arn:aws:lambda:eu-west-1:222222222222:function:tvm:7"},
+			want: Deny, wantBy: "r-SCP-a/I"},
+		{name: "invocation through the Function URL is exempt", scps: map[string][]string{"r": {denyDirectInvoke}},
+			req: Request{Principal: "arn:aws:iam::222222222222:role/admin", Action: "lambda:InvokeFunction", Resource: "arn:aws:lambda:eu-west-1:222222222222:function:tvm",
+				Context: map[string][]string{"lambda:InvokedViaFunctionUrl": {"true"}}},
+			want: Allow, wantBy: "r-SCP-a/I"},
+		{name: "direct invocation from the management account is outside SCPs", scps: map[string][]string{"r": {denyDirectInvoke}},
+			req:  Request{Principal: "arn:aws:iam::999999999999:role/admin", Action: "lambda:InvokeFunction", Resource: "arn:aws:lambda:eu-west-1:222222222222:function:tvm"},
+			want: Allow, wantReason: "management account"},
+		{name: "the HTTP API invokes as a service principal, outside SCPs", scps: map[string][]string{"r": {denyDirectInvoke}},
+			req:  Request{Principal: "apigateway.amazonaws.com", Action: "lambda:InvokeFunction", Resource: "arn:aws:lambda:eu-west-1:222222222222:function:tvm"},
+			want: Allow, wantReason: "service principals"},
 		{name: "RCP denies a caller outside the organisation", rcps: map[string][]string{"r": {denyAssumeRCP}},
 			req:  Request{Principal: "arn:aws:iam::444444444444:role/tvm", Action: "sts:AssumeRole", Resource: protected},
 			want: Deny, wantBy: "r-RCP-a/R", wantReason: "outside the organisation"},

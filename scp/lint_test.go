@@ -23,7 +23,9 @@ func TestRenderedTemplatesLintClean(t *testing.T) {
 }
 
 // TestLintSizeGrowsWithAccounts pins how many protected accounts fit (the README
-// promises about 80 with typical ARNs) and checks that the size rule fires beyond.
+// promises about 70 with typical ARNs; protect-tvm-function-and-role, which lists every
+// guarded role, is the first to overflow, at 74 with these parameters) and checks that
+// the size rule fires beyond.
 func TestLintSizeGrowsWithAccounts(t *testing.T) {
 	sizeFindings := func(n int) int {
 		p := exampleParams(t)
@@ -42,11 +44,11 @@ func TestLintSizeGrowsWithAccounts(t *testing.T) {
 		}
 		return count
 	}
-	if n := sizeFindings(75); n != 0 {
-		t.Errorf("75 pinned accounts should fit, got %d size findings", n)
+	if n := sizeFindings(70); n != 0 {
+		t.Errorf("70 pinned accounts should fit, got %d size findings", n)
 	}
-	if n := sizeFindings(120); n == 0 {
-		t.Error("120 pinned accounts should exceed the size limit")
+	if n := sizeFindings(80); n == 0 {
+		t.Error("80 pinned accounts should exceed the size limit")
 	}
 }
 
@@ -182,6 +184,10 @@ func TestKnownAction(t *testing.T) {
 		{"lambda:Update*", true, true},
 		{"iam:*Role*", true, true},
 		{"ssm:PutParameters", false, true},
+		{"lambda:InvokeFunction", true, true},
+		{"lambda:InvokeAsync", true, true},
+		// An API operation that lambda:InvokeFunction authorises, not an action.
+		{"lambda:InvokeWithResponseStream", false, true},
 		{"ec2:RunInstances", false, false},
 		{"nocolon", false, false},
 	}

@@ -23,6 +23,7 @@ const (
 	SidDenyAssumeTVMRole   = "DenyAssumeTVMRole"
 	SidDenyPassTVMRole     = "DenyPassTVMRole"
 	SidDenyFunctionChanges = "DenyTVMFunctionChanges"
+	SidDenyDirectInvoke    = "DenyDirectTVMInvocation"
 	SidDenyRoleChanges     = "DenyGuardedRoleChanges"
 	SidDenyParameterWrites = "DenyPolicyParameterWrites"
 )
@@ -171,7 +172,8 @@ func Matrix(p Params) []Case {
 	unrelated := role(member, "app-deploy")
 	deployer := concrete(p.DeployerARNs[0])
 	fn := p.TVMFunctionARN
-	fnAcct := accountOf(fn)
+	fnARN, _ := parseARN(fn)
+	fnAcct := fnARN.account
 	param := p.PolicyParameterARN
 	vended := p.SourceIdentityPrefix + "alice"
 	tags := map[string]string{p.ProtectedRoleTagKey: p.ProtectedRoleTagValue}
@@ -216,6 +218,16 @@ func Matrix(p Params) []Case {
 	allow("member admin updates an unrelated Lambda function", fullAWSAccessName, "",
 		Request{Principal: admin(member), Action: "lambda:UpdateFunctionCode",
 			Resource: "arn:" + partition + ":lambda:us-east-1:" + member + ":function:app"})
+	// Lambda sets lambda:InvokedViaFunctionUrl on the InvokeFunction check it makes for a
+	// Function URL request; that is how every vend client reaches the TVM.
+	viaURL := map[string][]string{"lambda:InvokedViaFunctionUrl": {"true"}}
+	allow("member admin calls the TVM through its Function URL", TemplateProtectTVM, SidDenyDirectInvoke,
+		Request{Principal: admin(member), Action: "lambda:InvokeFunction", Resource: fn, Context: viaURL})
+	allow("admin of the TVM account calls the TVM through its Function URL", TemplateProtectTVM, SidDenyDirectInvoke,
+		Request{Principal: admin(fnAcct), Action: "lambda:InvokeFunction", Resource: fn, Context: viaURL})
+	allow("admin of the TVM account invokes an unrelated function directly", fullAWSAccessName, "",
+		Request{Principal: admin(fnAcct), Action: "lambda:InvokeFunction",
+			Resource: "arn:" + partition + ":lambda:" + fnARN.region + ":" + fnAcct + ":function:app"})
 
 	// Every way around the TVM into a protected role.
 	deny("admin of the protected role's account assumes it", TemplateDenyAssume, SidDenyAssume,
@@ -254,6 +266,23 @@ func Matrix(p Params) []Case {
 			Context: map[string][]string{"lambda:Layer": {"arn:" + partition + ":lambda:us-east-1:" + external + ":layer:shim:1"}}})
 	deny("admin repoints an alias of the TVM function", TemplateProtectTVM, SidDenyFunctionChanges,
 		Request{Principal: admin(fnAcct), Action: "lambda:UpdateAlias", Resource: fn + ":live"})
+
+	// Invoking the TVM directly: the caller writes the event, authorizer block included,
+	// and so claims any identity. Only the Function URL (which Lambda marks) and the HTTP
+	// API (a service principal, outside SCPs) may invoke it.
+	deny("admin of the TVM account invokes the TVM directly", TemplateProtectTVM, SidDenyDirectInvoke,
+		Request{Principal: admin(fnAcct), Action: "lambda:InvokeFunction", Resource: fn})
+	deny("admin of the TVM account invokes an alias of the TVM directly", TemplateProtectTVM, SidDenyDirectInvoke,
+		Request{Principal: admin(fnAcct), Action: "lambda:InvokeFunction", Resource: fn + ":live"})
+	deny("admin of the TVM account invokes the TVM directly, InvokedViaFunctionUrl false", TemplateProtectTVM, SidDenyDirectInvoke,
+		Request{Principal: admin(fnAcct), Action: "lambda:InvokeFunction", Resource: fn,
+			Context: map[string][]string{"lambda:InvokedViaFunctionUrl": {"false"}}})
+	deny("admin of the TVM account invokes the TVM with lambda:InvokeAsync", TemplateProtectTVM, SidDenyDirectInvoke,
+		Request{Principal: admin(fnAcct), Action: "lambda:InvokeAsync", Resource: fn})
+	deny("admin of another member account invokes the TVM directly", TemplateProtectTVM, SidDenyDirectInvoke,
+		Request{Principal: admin(member), Action: "lambda:InvokeFunction", Resource: fn})
+	deny("deployer invokes the TVM directly", TemplateProtectTVM, SidDenyDirectInvoke,
+		Request{Principal: deployer, Action: "lambda:InvokeFunction", Resource: fn})
 	for _, target := range []struct{ label, arn string }{{"the TVM role", tvm}, {"a protected role", protected}} {
 		for _, a := range []string{"UpdateAssumeRolePolicy", "PutRolePolicy", "AttachRolePolicy", "DeleteRole", "TagRole", "UntagRole"} {
 			deny("admin calls iam:"+a+" on "+target.label, TemplateProtectTVM, SidDenyRoleChanges,

@@ -63,6 +63,10 @@ func TestMatrixCoversTheBrief(t *testing.T) {
 		{ModeEnforce, Deny, "on the TVM role", 6},
 		{ModeEnforce, Deny, "on a protected role", 6},
 		{ModeEnforce, Deny, "policy parameter", 2},
+		{ModeEnforce, Deny, "invokes the TVM", 5},
+		{ModeEnforce, Deny, "deployer invokes the TVM directly", 1},
+		{ModeEnforce, Allow, "through its Function URL", 2},
+		{ModeEnforce, Allow, "invokes an unrelated function", 1},
 		{ModeEnforce, Deny, "vend SourceIdentity", 3},
 		{ModeEnforce, Deny, "federation", 3},
 		{ModeTagGated, Allow, "untagged", 2},
@@ -133,6 +137,65 @@ func TestWeakenedTemplatesOpenBypasses(t *testing.T) {
 			wantFail: []string{"admin passes the TVM role to a new function"},
 			// the typo is caught by the action rule too
 			wantRules: []string{RuleAction},
+		},
+		{
+			name:     "direct invocation guard removed",
+			template: TemplateProtectTVM,
+			old: `{
+      "Sid": "DenyDirectTVMInvocation",
+      "Effect": "Deny",
+      "Action": ["lambda:InvokeFunction", "lambda:InvokeAsync"],
+      "Resource": ${jsonencode(tvm_function_arns)},
+      "Condition": {
+        "BoolIfExists": {
+          "lambda:InvokedViaFunctionUrl": "false"
+        }
+      }
+    },
+`,
+			new: ``,
+			wantFail: []string{
+				"admin of the TVM account invokes the TVM directly",
+				"admin of the TVM account invokes the TVM with lambda:InvokeAsync",
+				"admin of another member account invokes the TVM directly",
+				"deployer invokes the TVM directly",
+			},
+		},
+		{
+			// Bool on a key the request lacks is false, so the deny would hold only for
+			// requests that carry the key as false and miss the ones that carry none.
+			name:     "Function URL condition without IfExists fails open",
+			template: TemplateProtectTVM,
+			old:      `"BoolIfExists": {`,
+			new:      `"Bool": {`,
+			wantFail: []string{
+				"admin of the TVM account invokes the TVM directly",
+				"admin of the TVM account invokes the TVM with lambda:InvokeAsync",
+			},
+		},
+		{
+			// InvokeWithResponseStream is an API operation that lambda:InvokeFunction
+			// authorises, not an IAM action, so a deny on it denies nothing.
+			name:      "streaming API named as the action",
+			template:  TemplateProtectTVM,
+			old:       `"Action": ["lambda:InvokeFunction", "lambda:InvokeAsync"]`,
+			new:       `"Action": ["lambda:InvokeWithResponseStream", "lambda:InvokeAsync"]`,
+			wantFail:  []string{"admin of the TVM account invokes the TVM directly", "deployer invokes the TVM directly"},
+			wantRules: []string{RuleAction},
+		},
+		{
+			name:     "deployer exempted from the direct invocation guard",
+			template: TemplateProtectTVM,
+			old: `"BoolIfExists": {
+          "lambda:InvokedViaFunctionUrl": "false"
+        }`,
+			new: `"BoolIfExists": {
+          "lambda:InvokedViaFunctionUrl": "false"
+        },
+        "ArnNotLike": {
+          "aws:PrincipalArn": ${jsonencode(deployer_arns)}
+        }`,
+			wantFail: []string{"deployer invokes the TVM directly"},
 		},
 		{
 			name:     "SourceIdentity exemption compared literally",

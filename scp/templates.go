@@ -49,8 +49,9 @@ var descriptions = map[string]string{
 		"tagged with the enforcement tag, so untagged roles stay in audit.",
 	"deny-vend-source-identity-spoofing": "Denies setting a SourceIdentity that starts with the vend prefix to everyone but the TVM, " +
 		"unless the caller's session already carries one (role chaining from a vended session).",
-	"protect-tvm-function-and-role": "Denies assuming the TVM role, passing it, changing the TVM function, changing the TVM, " +
-		"protected, deployer and break-glass roles, and writing the policy parameter, except by the deployer.",
+	"protect-tvm-function-and-role": "Denies assuming the TVM role and invoking the TVM function other than through its " +
+		"Function URL, to everyone; and passing the TVM role, changing the TVM function, changing the TVM, protected, " +
+		"deployer and break-glass roles, and writing the policy parameter, except by the deployer.",
 	"rcp-deny-assume-protected-roles-except-tvm": "Denies sts:AssumeRole, AssumeRoleWithSAML and AssumeRoleWithWebIdentity " +
 		"on protected roles to everyone but the TVM and break-glass, wherever the caller is, including outside the organisation.",
 	"rcp-deny-assume-protected-roles-except-tvm-tagged": "Like rcp-deny-assume-protected-roles-except-tvm, but only for " +

@@ -136,10 +136,19 @@ resource "aws_iam_user_policy" "invoke_tvm" {
     Version = "2012-10-17"
     Statement = [
       {
-        Sid      = "InvokeTVM"
+        Sid      = "InvokeTVMURL"
         Effect   = "Allow"
-        Action   = ["lambda:InvokeFunctionUrl", "lambda:InvokeFunction"]
+        Action   = "lambda:InvokeFunctionUrl"
         Resource = module.tvm.function_arn
+      },
+      {
+        # Only through the Function URL: a direct invocation carries a caller-written
+        # event, including a made-up identity.
+        Sid       = "InvokeTVMViaURLOnly"
+        Effect    = "Allow"
+        Action    = "lambda:InvokeFunction"
+        Resource  = module.tvm.function_arn
+        Condition = { Bool = { "lambda:InvokedViaFunctionUrl" = "true" } }
       },
     ]
   })

@@ -116,7 +116,7 @@ variable "protected_role_path" {
 }
 
 variable "protected_account_ids" {
-  description = "Accounts holding protected roles; each policy pins them. Empty protects the path in every account the policies apply to (keep it empty beyond about 80 accounts, or the documents exceed 5,120 characters)."
+  description = "Accounts holding protected roles; each policy pins them. Empty protects the path in every account the policies apply to (keep it empty beyond about 70 accounts, or the documents exceed 5,120 characters)."
   type        = list(string)
   default     = []
   nullable    = false

@@ -229,6 +229,22 @@ run "enforce" {
   }
 
   assert {
+    condition = [
+      for s in jsondecode(aws_organizations_policy.this["protect-tvm-function-and-role"].content).Statement : s
+      if s.Sid == "DenyDirectTVMInvocation"
+      ] == [{
+        Sid      = "DenyDirectTVMInvocation"
+        Effect   = "Deny"
+        Action   = ["lambda:InvokeFunction", "lambda:InvokeAsync"]
+        Resource = ["arn:aws:lambda:eu-west-1:111111111111:function:vend-tvm", "arn:aws:lambda:eu-west-1:111111111111:function:vend-tvm:*"]
+        # BoolIfExists "false" also holds when the key is missing, so a direct invocation
+        # without it is denied; no exemption, the deployer included.
+        Condition = { BoolIfExists = { "lambda:InvokedViaFunctionUrl" = "false" } }
+    }]
+    error_message = "The SCP must deny invoking the TVM function, its versions and aliases to everyone unless the call comes through the Function URL."
+  }
+
+  assert {
     condition     = jsondecode(aws_organizations_policy.this["rcp-deny-assume-protected-roles-except-tvm"].content).Statement[0].Principal == "*" && jsondecode(aws_organizations_policy.this["rcp-deny-assume-protected-roles-except-tvm"].content).Statement[0].Resource == ["arn:aws:iam::222222222222:role/vend/*", "arn:aws:iam::333333333333:role/vend/*"]
     error_message = "The RCP must deny for every principal, on the protected roles of the pinned accounts."
   }
