@@ -48,6 +48,8 @@ type Handler struct {
 	logger     *slog.Logger // operational lines (panics)
 	decisions  *slog.Logger // the decision log; nil means logger
 	version    string
+	commit     string
+	buildDate  string
 	startupErr error
 }
 
@@ -67,6 +69,11 @@ func WithLogger(l *slog.Logger) Option {
 // VEND_LOG_LEVEL can quiet operational lines without ever dropping the audit trail.
 func WithDecisionLogger(l *slog.Logger) Option {
 	return func(h *Handler) { h.decisions = l }
+}
+
+// WithBuild sets the commit and build date that whoami reports beside the version.
+func WithBuild(commit, date string) Option {
+	return func(h *Handler) { h.commit, h.buildDate = commit, date }
 }
 
 // WithVersion sets the TVM version reported in logs and whoami.
@@ -285,6 +292,8 @@ func (h *Handler) whoami(ctx context.Context, c identity.Caller, rec *record) re
 		PolicyHash:     res.PolicyHash,
 		PolicyVersion:  res.PolicyVersion,
 		TVMVersion:     h.version,
+		TVMCommit:      h.commit,
+		TVMBuildDate:   h.buildDate,
 		RequestID:      rec.requestID,
 	}, nil)
 }

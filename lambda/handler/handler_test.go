@@ -125,7 +125,7 @@ func newHarness(t testing.TB, src tvm.PolicySource, opts ...tvm.Option) *harness
 		t.Fatal(err)
 	}
 	logs := &bytes.Buffer{}
-	h := New(svc, WithLogger(slog.New(slog.NewJSONHandler(logs, nil))), WithVersion("test-1.2.3"))
+	h := New(svc, WithLogger(slog.New(slog.NewJSONHandler(logs, nil))), WithVersion("test-1.2.3"), WithBuild("abc123def456", "2026-11-01T00:00:00Z"))
 	return &harness{h: h, assumer: fa, logs: logs}
 }
 
@@ -536,7 +536,7 @@ func TestProfilesAndWhoami(t *testing.T) {
 		t.Fatal(err)
 	}
 	if w.Caller.ARN != ev.RequestContext.Authorizer.IAM.UserARN || !strings.HasPrefix(w.SourceIdentity, "vend-jane.doe@example.com-") ||
-		w.PolicyVersion != 1 || w.TVMVersion != "test-1.2.3" || w.RequestID == "" {
+		w.PolicyVersion != 1 || w.TVMVersion != "test-1.2.3" || w.TVMCommit != "abc123def456" || w.TVMBuildDate != "2026-11-01T00:00:00Z" || w.RequestID == "" {
 		t.Errorf("whoami = %+v", w)
 	}
 	line := decisionLine(t, hs.logs.String())

@@ -126,6 +126,8 @@ type Whoami struct {
 	PolicyHash     string `json:"policy_hash"`
 	PolicyVersion  int    `json:"policy_version"`
 	TVMVersion     string `json:"tvm_version,omitempty"`
+	TVMCommit      string `json:"tvm_commit,omitempty"`
+	TVMBuildDate   string `json:"tvm_build_date,omitempty"`
 	RequestID      string `json:"request_id,omitempty"`
 }
 

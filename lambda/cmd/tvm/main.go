@@ -141,7 +141,7 @@ func lookup(getenv func(string) string, key string) (string, bool) {
 // build wires the handler. It never fails: a configuration error becomes a handler that
 // refuses every request and says why in the logs.
 func build(ctx context.Context, getenv func(string) string, s settings, cfgErr error, logger, decisions *slog.Logger) *handler.Handler {
-	hopts := []handler.Option{handler.WithLogger(logger), handler.WithDecisionLogger(decisions), handler.WithVersion(version)}
+	hopts := []handler.Option{handler.WithLogger(logger), handler.WithDecisionLogger(decisions), handler.WithVersion(version), handler.WithBuild(commit, date)}
 	fail := func(err error) *handler.Handler {
 		logger.Error("config_invalid", slog.String("error", err.Error()), slog.String("tvm_version", version))
 		return handler.New(nil, append(hopts, handler.WithStartupError(err))...)

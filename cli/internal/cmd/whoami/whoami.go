@@ -84,6 +84,9 @@ func whoamiRun(opts *WhoamiOptions) error {
 	}
 	row("Policy", policy)
 	row("TVM version", w.TVMVersion)
+	if w.TVMCommit != "" {
+		row("TVM build", w.TVMCommit+" "+w.TVMBuildDate)
+	}
 	row("TVM", remote.Client.URL())
 	row("Request ID", w.RequestID)
 	return tw.Flush()
