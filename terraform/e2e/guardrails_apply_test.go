@@ -1,10 +1,9 @@
-package terraform
+package e2e
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"maps"
 	"os"
 	"os/exec"
@@ -35,9 +34,9 @@ const (
 // gone), checking what AWS holds after each step, that a second plan is empty, how the
 // audit patterns match CloudTrail-shaped events, and that destroy removes everything.
 func TestGuardrailsExample(t *testing.T) {
-	guardrailsRequireTool(t, tfcli.Binary)
-	guardrailsRequireTool(t, moto.Binary)
-	guardrailsRequireTool(t, awsCLIBinary)
+	requireTool(t, tfcli.Binary)
+	requireTool(t, moto.Binary)
+	requireTool(t, awsCLIBinary)
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Minute)
 	t.Cleanup(cancel)
@@ -51,7 +50,7 @@ func TestGuardrailsExample(t *testing.T) {
 		srv.Stop()
 		if t.Failed() {
 			if b, err := os.ReadFile(logPath); err == nil {
-				t.Logf("moto_server log (last 40 lines):\n%s", guardrailsTail(string(b), 40))
+				t.Logf("moto_server log (last 40 lines):\n%s", tail(string(b), 40))
 			}
 		}
 	})
@@ -83,7 +82,7 @@ func TestGuardrailsExample(t *testing.T) {
 	targets := []string{ou.OrganizationalUnit.ID, account.CreateAccountStatus.AccountID}
 	slices.Sort(targets)
 
-	dir := guardrailsWorkspace(t)
+	dir := filepath.Join(workspace(t), "examples", "guardrails")
 	params := map[string]any{
 		"endpoint":              srv.Endpoint(),
 		"region":                guardrailsRegion,
@@ -107,9 +106,9 @@ func TestGuardrailsExample(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "test.auto.tfvars.json"), b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tf := guardrailsRunner(t, dir)
-	guardrailsMust(t, "init", tf.Init(ctx))
-	guardrailsMust(t, "apply tag-gated", tf.Apply(ctx, nil))
+	tf := newRunner(t, dir)
+	must(t, "init", tf.Init(ctx))
+	must(t, "apply tag-gated", tf.Apply(ctx, nil))
 
 	tagged := map[string]string{
 		"deny-assume-protected-roles-except-tvm":     "vend-deny-assume-protected-roles-except-tvm-tagged",
@@ -134,7 +133,7 @@ func TestGuardrailsExample(t *testing.T) {
 		assertAuditRules(t, ctx, cli, "tag-gated", region, true)
 	}
 	t.Run("tag-gated/audit patterns", func(t *testing.T) { assertAuditPatterns(t, ctx, cli) })
-	guardrailsNoChanges(t, ctx, tf, nil)
+	assertNoChanges(t, ctx, tf, nil)
 
 	// Leaving the rollout: every protected role enforced. The two protected-role
 	// policies change in place, so the targets are never without them.
@@ -142,7 +141,7 @@ func TestGuardrailsExample(t *testing.T) {
 	untagged["deny-assume-protected-roles-except-tvm"] = "vend-deny-assume-protected-roles-except-tvm"
 	untagged["rcp-deny-assume-protected-roles-except-tvm"] = "vend-rcp-deny-assume-protected-roles-except-tvm"
 	enforce := map[string]string{"tag_gated": "false"}
-	guardrailsMust(t, "apply enforce", tf.Apply(ctx, enforce))
+	must(t, "apply enforce", tf.Apply(ctx, enforce))
 	after := assertGuardrailPolicies(t, ctx, cli, tf, "enforce", untagged, targets)
 	if !maps.Equal(ids, after) {
 		t.Errorf("policy IDs changed from %v to %v: switching tag_gated must update the policies in place", ids, after)
@@ -150,9 +149,9 @@ func TestGuardrailsExample(t *testing.T) {
 	for _, region := range []string{guardrailsRegion, guardrailsRegion2} {
 		assertAuditRules(t, ctx, cli, "enforce", region, false)
 	}
-	guardrailsNoChanges(t, ctx, tf, enforce)
+	assertNoChanges(t, ctx, tf, enforce)
 
-	guardrailsMust(t, "destroy", tf.Destroy(ctx, enforce))
+	must(t, "destroy", tf.Destroy(ctx, enforce))
 	t.Run("destroyed", func(t *testing.T) {
 		for _, kind := range []string{"SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"} {
 			for _, p := range listPolicies(t, ctx, cli, kind) {
@@ -192,10 +191,10 @@ type guardrailDoc struct {
 func assertGuardrailPolicies(t *testing.T, ctx context.Context, cli *awsCLI, tf *tfcli.Runner, step string, want map[string]string, targets []string) map[string]string {
 	t.Helper()
 	outputs, err := tf.Outputs(ctx)
-	guardrailsMust(t, "outputs", err)
+	must(t, "outputs", err)
 	var ids, rendered map[string]string
-	guardrailsOutput(t, outputs, "policy_ids", &ids)
-	guardrailsOutput(t, outputs, "rendered_policies", &rendered)
+	output(t, outputs, "policy_ids", &ids)
+	output(t, outputs, "rendered_policies", &rendered)
 	if !slices.Equal(slices.Sorted(maps.Keys(ids)), slices.Sorted(maps.Keys(want))) {
 		t.Fatalf("policy_ids = %v, want keys of %v", ids, want)
 	}
@@ -477,85 +476,6 @@ func (c *awsCLI) run(t *testing.T, ctx context.Context, region string, v any, ar
 	}
 }
 
-// guardrailsWorkspace copies the module, the example and the policy templates into a
-// fresh directory with the repository's layout (the module finds the templates at
-// ../../../scp/templates), so that init and state never touch the work tree. It returns
-// the example's directory.
-func guardrailsWorkspace(t *testing.T) string {
-	t.Helper()
-	dst := t.TempDir()
-	for src, to := range map[string]string{
-		filepath.Join("modules", "org-guardrails"): filepath.Join(dst, "terraform", "modules", "org-guardrails"),
-		filepath.Join("examples", "guardrails"):    filepath.Join(dst, "terraform", "examples", "guardrails"),
-		filepath.Join("..", "scp", "templates"):    filepath.Join(dst, "scp", "templates"),
-	} {
-		if err := tfcli.CopyTree(src, to); err != nil {
-			t.Fatalf("copy %s: %v", src, err)
-		}
-	}
-	return filepath.Join(dst, "terraform", "examples", "guardrails")
-}
-
-// guardrailsRunner returns a terraform runner whose log is printed only on failure.
-func guardrailsRunner(t *testing.T, dir string) *tfcli.Runner {
-	t.Helper()
-	r, err := tfcli.New(dir, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var log bytes.Buffer
-	r.Log = &log
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("terraform log (last 150 lines):\n%s", guardrailsTail(log.String(), 150))
-		}
-	})
-	return r
-}
-
-func guardrailsNoChanges(t *testing.T, ctx context.Context, tf *tfcli.Runner, vars map[string]string) {
-	t.Helper()
-	changes, out, err := tf.PlanChanges(ctx, vars)
-	guardrailsMust(t, "plan", err)
-	if changes {
-		t.Errorf("a second plan wants changes (not idempotent):\n%s", out)
-	}
-}
-
-// guardrailsRequireTool skips the test when name is not on PATH, unless CI=true, where
-// a missing tool is a failure: CI must run every test.
-func guardrailsRequireTool(t *testing.T, name string) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not on PATH and CI=true: %v", name, err)
-		}
-		t.Skipf("%s is not on PATH (set CI=true to make this a failure)", name)
-	}
-}
-
-func guardrailsMust(t *testing.T, step string, err error) {
-	t.Helper()
-	if err != nil {
-		var tfErr *tfcli.Error
-		if errors.As(err, &tfErr) {
-			t.Fatalf("%s: terraform %s failed: %v\n%s", step, strings.Join(tfErr.Args, " "), tfErr.Err, guardrailsTail(tfErr.Output, 60))
-		}
-		t.Fatalf("%s: %v", step, err)
-	}
-}
-
-func guardrailsOutput(t *testing.T, outputs map[string]json.RawMessage, name string, v any) {
-	t.Helper()
-	raw, ok := outputs[name]
-	if !ok {
-		t.Fatalf("terraform output %q missing", name)
-	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		t.Fatalf("decode terraform output %q: %v", name, err)
-	}
-}
-
 func jsonEqual(t *testing.T, a, b string) bool {
 	t.Helper()
 	var x, y any
@@ -568,12 +488,4 @@ func jsonEqual(t *testing.T, a, b string) bool {
 	xb, _ := json.Marshal(x)
 	yb, _ := json.Marshal(y)
 	return bytes.Equal(xb, yb)
-}
-
-func guardrailsTail(s string, n int) string {
-	lines := strings.Split(s, "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
