@@ -11,6 +11,7 @@ import (
 
 	"github.com/vend-tvm/vend/magefiles/internal/dist"
 	"github.com/vend-tvm/vend/magefiles/internal/project"
+	"github.com/vend-tvm/vend/magefiles/internal/scpcheck"
 	"github.com/vend-tvm/vend/magefiles/internal/site"
 )
 
@@ -108,4 +109,12 @@ func (Site) Publish(ctx context.Context) error {
 		_, err = site.Publish(ctx, r, o)
 		return err
 	})
+}
+
+// SCP checks the guardrail templates beyond the scp module's own tests.
+type SCP mg.Namespace
+
+// Crosscheck compares the SCP/RCP simulation matrix with the independent @cloud-copilot/iam-simulate evaluator from npm.
+func (SCP) Crosscheck(ctx context.Context) error {
+	return with(func(r *project.Runner) error { return scpcheck.Run(ctx, r) })
 }

@@ -1,0 +1,135 @@
+package scpcheck
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/vend-tvm/vend/magefiles/internal/project"
+)
+
+// Paths relative to the repository root.
+const (
+	Dir           = "scp/crosscheck"
+	AllowListPath = Dir + "/known-differences.txt"
+	workDir       = project.BinDir + "/scpcheck"
+)
+
+// ParamsFiles are the parameter sets the cross-check runs the matrix with: the
+// commercial partition and GovCloud, as the scp module's own tests do.
+var ParamsFiles = []string{"scp/testdata/params.json", "scp/testdata/params-govcloud.json"}
+
+// Modes are the protected-role variants the matrix covers.
+var Modes = []string{"enforce", "tag-gated"}
+
+// Run builds vend, installs the pinned simulator, and cross-checks the matrix of every
+// parameter set, printing one table per set. It fails on any unexplained disagreement.
+func Run(ctx context.Context, r *project.Runner) error {
+	if err := r.Step("build vend CLI", func() error { return r.BuildCLI(ctx, r.Stamp(ctx)) }); err != nil {
+		return err
+	}
+	if err := r.Step("install @cloud-copilot/iam-simulate", func() error { return install(ctx, r) }); err != nil {
+		return err
+	}
+	f, err := os.Open(filepath.Join(r.Root, AllowListPath))
+	if err != nil {
+		return fmt.Errorf("open allow-list: %w", err)
+	}
+	known, err := ParseAllowList(f)
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("%s: %w", AllowListPath, err)
+	}
+	var errs []error
+	for _, params := range ParamsFiles {
+		err := r.Step("cross-check "+params, func() error {
+			rep, err := check(ctx, r, params, known)
+			if err != nil {
+				return err
+			}
+			if err := rep.WriteTable(r.Stdout); err != nil {
+				return err
+			}
+			return rep.Err()
+		})
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// install runs npm ci unless node_modules already matches the lockfile: npm writes
+// node_modules/.package-lock.json on every install, so a copy newer than the lockfile
+// is current.
+func install(ctx context.Context, r *project.Runner) error {
+	lock, err := os.Stat(filepath.Join(r.Root, Dir, "package-lock.json"))
+	if err != nil {
+		return err
+	}
+	if hidden, err := os.Stat(filepath.Join(r.Root, Dir, "node_modules", ".package-lock.json")); err == nil && !hidden.ModTime().Before(lock.ModTime()) {
+		fmt.Fprintln(r.Stdout, "node_modules is current")
+		return nil
+	}
+	return r.Run(ctx, project.Cmd{Dir: Dir, Args: []string{"npm", "ci", "--no-audit", "--no-fund"}})
+}
+
+func check(ctx context.Context, r *project.Runner, params string, known AllowList) (Report, error) {
+	vend := r.CLIPath()
+	var cases []Case
+	if err := outputJSON(ctx, r, &cases, vend, "scp", "simulate", "--params", params, "--json"); err != nil {
+		return Report{}, err
+	}
+	// One question in the management account names the accounts the simulation invents.
+	var probe struct {
+		Organisation Org `json:"organisation"`
+	}
+	if err := outputJSON(ctx, r, &probe, vend, "scp", "simulate", "--params", params, "--json",
+		"--principal", "arn:aws:iam:::role/probe", "--principal-account", "management",
+		"--action", "sts:GetCallerIdentity", "--resource", "*"); err != nil {
+		return Report{}, err
+	}
+	if probe.Organisation.ManagementAccount == "" || probe.Organisation.ExternalAccount == "" {
+		return Report{}, errors.New("vend scp simulate did not name the simulated organisation's accounts")
+	}
+	docs := map[string][]Document{}
+	for _, m := range Modes {
+		var ds []Document
+		if err := outputJSON(ctx, r, &ds, vend, "scp", "render", "--params", params, "--mode", m, "--json"); err != nil {
+			return Report{}, err
+		}
+		docs[m] = ds
+	}
+	jobs, err := BuildJobs(cases, docs, NewLayout(probe.Organisation, cases))
+	if err != nil {
+		return Report{}, err
+	}
+	in, err := json.Marshal(map[string]any{"jobs": jobs})
+	if err != nil {
+		return Report{}, err
+	}
+	inPath := filepath.Join(r.Root, workDir, filepath.Base(params))
+	if err := os.MkdirAll(filepath.Dir(inPath), 0o755); err != nil {
+		return Report{}, err
+	}
+	if err := os.WriteFile(inPath, in, 0o644); err != nil {
+		return Report{}, err
+	}
+	var out Output
+	if err := outputJSON(ctx, r, &out, "node", filepath.Join(r.Root, Dir, "crosscheck.mjs"), inPath); err != nil {
+		return Report{}, err
+	}
+	return Compare(cases, out, known), nil
+}
+
+func outputJSON(ctx context.Context, r *project.Runner, v any, args ...string) error {
+	s, err := r.Output(ctx, project.Cmd{Args: args})
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal([]byte(s), v); err != nil {
+		return fmt.Errorf("%s: decode output: %w", args[0], err)
+	}
+	return nil
+}
