@@ -164,7 +164,8 @@ func WithSessionTags(on bool) Option {
 }
 
 // WithRateLimit sets the per-caller token bucket: perSecond requests per second with the
-// given burst. perSecond 0 turns the limit off. The default is 10/s with a burst of 20.
+// given burst. A caller is its principal without a session name (see rateKey), so a
+// role's sessions share one bucket. perSecond 0 turns the limit off. The default is 10/s with a burst of 20.
 // The limit is per container (Lambda runs many), so it is best effort: it blunts a
 // runaway client, it does not enforce a quota.
 func WithRateLimit(perSecond float64, burst int) Option {
@@ -322,7 +323,7 @@ func (s *Service) allow(c identity.Caller) error {
 	if s.limiter == nil {
 		return nil
 	}
-	if ok, wait := s.limiter.allow(c.ARN, s.now()); !ok {
+	if ok, wait := s.limiter.allow(rateKey(c), s.now()); !ok {
 		return &retryAfter{err: ErrRateLimited, after: wait}
 	}
 	return nil
