@@ -266,15 +266,20 @@ func (h *Handler) profiles(ctx context.Context, c identity.Caller, rec *record) 
 		RequestID:  rec.requestID,
 	}
 	for _, p := range res.Profiles {
-		body.Profiles = append(body.Profiles, wire.ProfileStatus{
+		st := wire.ProfileStatus{
 			Name:               p.Profile.Name,
-			RoleARN:            p.Profile.RoleARN,
 			Description:        p.Profile.Description,
 			MaxDurationSeconds: maxSeconds(p.Profile.MaxDuration),
 			Allowed:            p.Decision.Allowed,
 			Rule:               p.Decision.Rule,
 			Reason:             p.Decision.Reason,
-		})
+		}
+		// The core already leaves it out for denied profiles; the edge makes sure
+		// whatever Service it drives.
+		if p.Decision.Allowed {
+			st.RoleARN = p.Profile.RoleARN
+		}
+		body.Profiles = append(body.Profiles, st)
 	}
 	return h.ok(rec, body, nil)
 }

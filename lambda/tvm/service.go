@@ -99,7 +99,8 @@ type Result struct {
 	AccountID string
 }
 
-// ProfileDecision is one profile and the decision for the caller now.
+// ProfileDecision is one profile and the decision for the caller now. The profile's
+// RoleARN is empty unless the decision allows it.
 type ProfileDecision struct {
 	Profile  policy.Profile
 	Decision policy.Decision
@@ -272,7 +273,8 @@ func (s *Service) Credentials(ctx context.Context, c identity.Caller, req Creden
 	return res, nil
 }
 
-// Profiles lists every profile with the decision for caller c now.
+// Profiles lists every profile with the decision for caller c now. Role ARNs are given
+// only for the profiles c is allowed.
 func (s *Service) Profiles(ctx context.Context, c identity.Caller) (ProfilesResult, error) {
 	if err := s.allow(c); err != nil {
 		return ProfilesResult{}, err
@@ -292,6 +294,11 @@ func (s *Service) Profiles(ctx context.Context, c identity.Caller) (ProfilesResu
 			Profile:      pr.Name,
 			Time:         now,
 		})
+		if !d.Allowed {
+			// A caller learns that a profile exists and why it is refused, not which
+			// role it vends: a role ARN names an account and a role worth attacking.
+			pr.RoleARN, d.Profile.RoleARN = "", ""
+		}
 		out.Profiles = append(out.Profiles, ProfileDecision{Profile: pr, Decision: d})
 	}
 	return out, nil

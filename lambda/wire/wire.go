@@ -132,9 +132,10 @@ type Whoami struct {
 }
 
 // ProfileStatus says whether the caller may request one profile now, and which rule says so.
+// RoleARN is set only when Allowed: a caller is not told the roles it cannot get.
 type ProfileStatus struct {
 	Name               string `json:"name"`
-	RoleARN            string `json:"role_arn"`
+	RoleARN            string `json:"role_arn,omitempty"`
 	Description        string `json:"description,omitempty"`
 	MaxDurationSeconds int    `json:"max_duration_seconds"`
 	Allowed            bool   `json:"allowed"`
