@@ -77,7 +77,8 @@ func profilesRun(opts *ProfilesOptions) error {
 		if s.Allowed {
 			allowed = "yes"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, allowed, dash(s.Rule), s.RoleARN, dash(s.Reason))
+		// The TVM names the role only for profiles the caller may use.
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, allowed, dash(s.Rule), dash(s.RoleARN), dash(s.Reason))
 	}
 	return tw.Flush()
 }

@@ -41,6 +41,33 @@ func TestProfilesTable(t *testing.T) {
 	}
 }
 
+// A TVM names the role only for profiles the caller may use: a denied row without a
+// role must keep its columns, or the reason shifts under ROLE.
+func TestProfilesTableWithoutDeniedRole(t *testing.T) {
+	withheld := answer
+	withheld.Profiles = append([]wire.ProfileStatus(nil), answer.Profiles...)
+	withheld.Profiles[0].RoleARN = ""
+	e := cmdtest.New(t)
+	e.TVM.Handle(wire.PathProfiles, tvmtest.JSON(200, withheld))
+	if err := e.Run(t, NewCmdProfiles(e.F, nil)); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(e.Out.String()), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("output:\n%s", e.Out)
+	}
+	if f := strings.Fields(lines[1]); len(f) < 5 || f[0] != "prod-admin" || f[1] != "no" || f[2] != "default-deny" || f[3] != "-" ||
+		strings.Join(f[4:], " ") != "no rule allows this request" {
+		t.Errorf("denied row %q, want ROLE \"-\" and the reason under REASON", lines[1])
+	}
+	if f := strings.Fields(lines[2]); f[3] != withheld.Profiles[1].RoleARN {
+		t.Errorf("allowed row %q lost its role", lines[2])
+	}
+	if strings.Contains(e.Out.String(), answer.Profiles[0].RoleARN) {
+		t.Errorf("output names a role the TVM did not send:\n%s", e.Out)
+	}
+}
+
 func TestProfilesJSON(t *testing.T) {
 	e := cmdtest.New(t)
 	e.TVM.Handle(wire.PathProfiles, tvmtest.JSON(200, answer))
