@@ -13,6 +13,9 @@ const (
 	Error  = 1
 	Usage  = 2
 	Denied = 3
+	// Unisolated: vend could not make sure that a child (exec) or a shell (serve) would
+	// use vend's credentials rather than others its AWS files or environment name.
+	Unisolated = 4
 )
 
 // UsageError is a wrong invocation: bad flags, missing arguments. It exits 2.

@@ -15,13 +15,26 @@ const (
 
 // Scrubbed lists the variables removed from the child's environment: each one makes an
 // SDK use other credentials before (or instead of) the container endpoint. Region,
-// endpoint and CA bundle variables stay.
+// endpoint and CA bundle variables stay. The AWS files' variables are replaced, not
+// removed, when exec gives the child private copies (see FilesIsolation).
 var Scrubbed = []string{
 	"AWS_ACCESS_KEY_ID",
 	"AWS_SECRET_ACCESS_KEY",
 	"AWS_SESSION_TOKEN",
-	"AWS_SECURITY_TOKEN",
+	"AWS_SECURITY_TOKEN", // older botocore, boto
 	"AWS_CREDENTIAL_EXPIRATION",
+	// Other names for the same keys: the SDK for Java 1.x, the SDK for Ruby and the
+	// SDK for JavaScript v2 read these when the AWS_ names are unset.
+	"AWS_ACCESS_KEY",
+	"AWS_SECRET_KEY",
+	"AMAZON_ACCESS_KEY_ID",
+	"AMAZON_SECRET_ACCESS_KEY",
+	"AMAZON_SESSION_TOKEN",
+	// Files named by variables: the EC2 tools' key file (botocore's
+	// "ec2-credentials-file" provider, before the container endpoint) and the SDK for
+	// Java 1.x's credentials file.
+	"AWS_CREDENTIAL_FILE",
+	"AWS_CREDENTIAL_PROFILES_FILE",
 	"AWS_PROFILE",
 	"AWS_DEFAULT_PROFILE",
 	"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",

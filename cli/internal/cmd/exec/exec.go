@@ -8,11 +8,9 @@ import (
 	"os"
 	osexec "os/exec"
 	"os/signal"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/vend-tvm/vend/cli/internal/awsfiles"
 	"github.com/vend-tvm/vend/cli/internal/config"
 	"github.com/vend-tvm/vend/cli/internal/factory"
 	"github.com/vend-tvm/vend/cli/internal/iostreams"
@@ -35,7 +33,9 @@ type ExecOptions struct {
 	Profile   string
 	Duration  config.Duration
 	TokenFile bool
-	Command   []string
+	// KeepAWSFiles gives the child the caller's AWS files unchanged.
+	KeepAWSFiles bool
+	Command      []string
 }
 
 const example = `  # Run the AWS CLI with the deploy profile's credentials
@@ -99,6 +99,7 @@ twice.`,
 	}
 	cmd.Flags().Var(&opts.Duration, "duration", "lifetime of each set of credentials, 15m to 1h (default: the TVM's)")
 	cmd.Flags().BoolVar(&opts.TokenFile, "token-file", false, "pass the authorization token in a file (AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE)")
+	cmd.Flags().BoolVar(&opts.KeepAWSFiles, KeepFilesFlag, false, KeepFilesUsage)
 	return cmd
 }
 
@@ -130,10 +131,13 @@ func execRun(opts *ExecOptions) error {
 	} else {
 		set = append(set, [2]string{EnvToken, srv.Token()})
 	}
-	env := ChildEnv(opts.Environ(), set)
-	warnShadows(opts, env)
-
-	return runChild(opts, env)
+	parent := opts.Environ()
+	files, cleanup, err := FilesIsolation(parent, opts.KeepAWSFiles, opts.IO.ErrOut, opts.Profile)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	return runChild(opts, ChildEnv(parent, append(set, files...)))
 }
 
 // runChild starts the command, forwards signals and returns its exit status as an error.
@@ -185,25 +189,4 @@ func runChild(opts *ExecOptions, env []string) error {
 		return &status.ExitError{Code: code}
 	}
 	return nil
-}
-
-// warnShadows warns when the default profile of the child's shared AWS files would win
-// over the container credentials: SDKs read those files before the container endpoint.
-func warnShadows(opts *ExecOptions, env []string) {
-	getenv := func(k string) string { return lookup(env, k) }
-	cfgPath, credsPath := awsfiles.Paths(getenv)
-	found, err := awsfiles.DefaultProfileShadows(cfgPath, credsPath)
-	if err != nil {
-		opts.Logger.Debug("cannot inspect the shared AWS files", "error", err.Error())
-	}
-	if len(found) == 0 {
-		return
-	}
-	var kinds []string
-	for _, f := range found {
-		kinds = append(kinds, f.String())
-	}
-	fmt.Fprintf(opts.IO.ErrOut, "vend: warning: the default profile of your AWS files sets credentials that AWS SDKs use before vend's:\n  %s\n"+
-		"vend: move them to a named profile, or the command may not run as %s\n",
-		strings.Join(kinds, "\n  "), opts.Profile)
 }

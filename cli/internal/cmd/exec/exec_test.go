@@ -8,6 +8,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -111,6 +112,13 @@ func TestExecChildEnvironment(t *testing.T) {
 		"AWS_SECRET_ACCESS_KEY":                  "parent-secret",
 		"AWS_SESSION_TOKEN":                      "parent-token",
 		"AWS_SECURITY_TOKEN":                     "parent-token",
+		"AWS_ACCESS_KEY":                         "AKIDLEGACY",
+		"AWS_SECRET_KEY":                         "legacy-secret",
+		"AMAZON_ACCESS_KEY_ID":                   "AKIDAMAZON",
+		"AMAZON_SECRET_ACCESS_KEY":               "amazon-secret",
+		"AMAZON_SESSION_TOKEN":                   "amazon-token",
+		"AWS_CREDENTIAL_FILE":                    "/etc/ec2-creds",
+		"AWS_CREDENTIAL_PROFILES_FILE":           "/home/u/.aws/credentials",
 		"AWS_CREDENTIAL_EXPIRATION":              "2030-01-01T00:00:00Z",
 		"AWS_PROFILE":                            "admin",
 		"AWS_DEFAULT_PROFILE":                    "admin",
@@ -137,7 +145,8 @@ func TestExecChildEnvironment(t *testing.T) {
 	env := childEnvFrom(t, e.Out.String())
 	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
 		"AWS_CREDENTIAL_EXPIRATION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-		"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "AWS_ROLE_SESSION_NAME"} {
+		"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "AWS_ROLE_SESSION_NAME",
+		"AWS_ACCESS_KEY", "AWS_SECRET_KEY", "AMAZON_ACCESS_KEY_ID", "AMAZON_SECRET_ACCESS_KEY", "AMAZON_SESSION_TOKEN", "AWS_CREDENTIAL_FILE"} {
 		if v, ok := env[k]; ok {
 			t.Errorf("child has %s=%s", k, v)
 		}
@@ -301,22 +310,113 @@ func TestExecForwardsSignals(t *testing.T) {
 	}
 }
 
-func TestExecWarnsAboutDefaultProfile(t *testing.T) {
+// poisonDefaultProfile gives e's AWS files another identity in every default-profile
+// form that SDKs read before the container endpoint, beside settings that must survive.
+func poisonDefaultProfile(t *testing.T, e *cmdtest.Env) {
+	t.Helper()
+	cmdtest.WriteFile(t, e.Vars["AWS_SHARED_CREDENTIALS_FILE"], "[default]\naws_access_key_id = AKIDSTATIC\naws_secret_access_key = static-secret\n[named]\naws_access_key_id = AKIDNAMED\naws_secret_access_key = named-secret\n")
+	cmdtest.WriteFile(t, e.Vars["AWS_CONFIG_FILE"], "[default]\nregion = eu-west-3\nretry_mode = adaptive\nca_bundle = /etc/ssl/corp.pem\nrole_arn = arn:aws:iam::111111111111:role/x\nsource_profile = named\ncredential_process = /bin/creds\n[profile named]\nregion = us-east-2\n")
+}
+
+func TestExecIsolatesDefaultProfile(t *testing.T) {
 	e := cmdtest.New(t)
 	e.TVM.Handle(wire.PathCredentials, tvmtest.Allow(time.Hour))
-	cmdtest.WriteFile(t, e.Vars["AWS_SHARED_CREDENTIALS_FILE"], "[default]\naws_access_key_id = AKIDSTATIC\naws_secret_access_key = s\n")
-	cmdtest.WriteFile(t, e.Vars["AWS_CONFIG_FILE"], "[default]\nregion = eu-west-1\nrole_arn = arn:aws:iam::1:role/x\n")
-	if err := runExec(t, e, "exit", nil, "0"); err != nil {
+	poisonDefaultProfile(t, e)
+	e.SetVar("AWS_CREDENTIAL_PROFILES_FILE", e.Vars["AWS_SHARED_CREDENTIALS_FILE"])
+	if err := runExec(t, e, "files", nil); err != nil {
+		t.Fatalf("exec: %v\nstderr: %s", err, e.ErrOut)
+	}
+	out := e.Out.String()
+	for _, gone := range []string{"AKIDSTATIC", "static-secret", "role_arn", "source_profile", "credential_process"} {
+		if strings.Contains(out, gone) {
+			t.Errorf("the child's files still hold %s:\n%s", gone, out)
+		}
+	}
+	for _, kept := range []string{"region = eu-west-3", "retry_mode = adaptive", "ca_bundle = /etc/ssl/corp.pem", "[profile named]", "region = us-east-2", "[named]", "AKIDNAMED"} {
+		if !strings.Contains(out, kept) {
+			t.Errorf("the child's files lost %q:\n%s", kept, out)
+		}
+	}
+	paths := regexp.MustCompile(`== (AWS_[A-Z_]+) (\S+)`).FindAllStringSubmatch(out, -1)
+	if len(paths) != 3 {
+		t.Fatalf("child read %d files, want config, credentials and the Java credentials file:\n%s", len(paths), out)
+	}
+	for _, p := range paths {
+		if p[2] == e.Vars["AWS_CONFIG_FILE"] || p[2] == e.Vars["AWS_SHARED_CREDENTIALS_FILE"] {
+			t.Errorf("%s points at the original %s", p[1], p[2])
+		}
+		if _, err := os.Stat(p[2]); !os.IsNotExist(err) {
+			t.Errorf("the copy %s outlived exec (%v)", p[2], err)
+		}
+	}
+	if strings.Contains(e.ErrOut.String(), "warning") {
+		t.Errorf("isolated exec warned:\n%s", e.ErrOut)
+	}
+	e.AssertNoSecrets(t)
+}
+
+func TestExecKeepAWSFilesWarns(t *testing.T) {
+	e := cmdtest.New(t)
+	e.TVM.Handle(wire.PathCredentials, tvmtest.Allow(time.Hour))
+	poisonDefaultProfile(t, e)
+	if err := runExec(t, e, "files", []string{"--keep-aws-files"}); err != nil {
 		t.Fatal(err)
 	}
+	if !strings.Contains(e.Out.String(), "AKIDSTATIC") {
+		t.Errorf("--keep-aws-files changed the files:\n%s", e.Out)
+	}
 	stderr := e.ErrOut.String()
-	for _, want := range []string{"warning", "static keys", "a role_arn", e.Vars["AWS_SHARED_CREDENTIALS_FILE"] + ":2"} {
+	for _, want := range []string{"warning", "static keys", "a role_arn", "a credential_process", e.Vars["AWS_SHARED_CREDENTIALS_FILE"] + ":2"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
 	}
 	if strings.Contains(stderr, "AKIDSTATIC") {
 		t.Error("warning repeats the key")
+	}
+}
+
+func TestExecRefusesWhatItCannotIsolate(t *testing.T) {
+	tests := []struct {
+		name    string
+		prepare func(t *testing.T, e *cmdtest.Env)
+		want    string
+	}{
+		{
+			name: "unreadable credentials file",
+			prepare: func(t *testing.T, e *cmdtest.Env) {
+				if err := os.Mkdir(e.Vars["AWS_SHARED_CREDENTIALS_FILE"], 0o700); err != nil {
+					t.Fatal(err)
+				}
+			},
+			want: "aws-credentials",
+		},
+		{
+			name:    "Java system properties",
+			prepare: func(t *testing.T, e *cmdtest.Env) { e.SetVar("JAVA_TOOL_OPTIONS", "-Xmx1g -Daws.accessKeyId=AKIDJAVA") },
+			want:    "JAVA_TOOL_OPTIONS sets aws.accessKeyId",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := cmdtest.New(t)
+			e.TVM.Handle(wire.PathCredentials, tvmtest.Allow(time.Hour))
+			tt.prepare(t, e)
+			marker := filepath.Join(e.Dir, "child-ran")
+			err := runExec(t, e, "marker", nil, marker)
+			if status.Code(err) != status.Unisolated {
+				t.Fatalf("exit status %d (%v), want %d", status.Code(err), err, status.Unisolated)
+			}
+			if !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "--keep-aws-files") {
+				t.Errorf("error %q lacks %q or the opt-out", err, tt.want)
+			}
+			if _, err := os.Stat(marker); err == nil {
+				t.Error("the child ran")
+			}
+			if strings.Contains(err.Error(), "AKIDJAVA") {
+				t.Error("the error repeats a key")
+			}
+		})
 	}
 }
 

@@ -36,6 +36,21 @@ func helper(mode string, args []string) int {
 			fmt.Println(kv)
 		}
 		return 0
+	case "files":
+		// Print the AWS files the child would read, as the SDKs locate them.
+		for _, name := range []string{"AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CREDENTIAL_PROFILES_FILE", "BOTO_CONFIG"} {
+			path := os.Getenv(name)
+			if path == "" {
+				continue
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "read", name, err)
+				return 13
+			}
+			fmt.Printf("== %s %s\n%s", name, path, b)
+		}
+		return 0
 	case "exit":
 		n, _ := strconv.Atoi(args[0])
 		return n

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -24,6 +26,7 @@ import (
 type ServeOptions struct {
 	IO      *iostreams.IOStreams
 	Connect func(ctx context.Context, profile string, d config.Duration) (*factory.Remote, error)
+	Environ func() []string
 	Logger  *slog.Logger
 	// Context ends the server; serveRun also stops on SIGINT and SIGTERM.
 	Context context.Context
@@ -32,11 +35,13 @@ type ServeOptions struct {
 	Duration config.Duration
 	Addr     string
 	Format   string
+	// KeepAWSFiles leaves the shell's AWS files as they are.
+	KeepAWSFiles bool
 }
 
 // NewCmdServe returns the serve command. runF, when set, replaces serveRun (tests).
 func NewCmdServe(f *factory.Factory, runF func(*ServeOptions) error) *cobra.Command {
-	opts := &ServeOptions{IO: f.IOStreams, Connect: f.Connect}
+	opts := &ServeOptions{IO: f.IOStreams, Connect: f.Connect, Environ: f.Environ}
 	cmd := &cobra.Command{
 		Use:   "serve [flags] PROFILE",
 		Short: "Serve a profile's credentials on a loopback endpoint",
@@ -46,7 +51,13 @@ loopback container-credentials endpoint until interrupted (SIGINT or SIGTERM).
 vend prints the variables that point AWS SDKs at the endpoint: with --format env
 (the default) as shell commands that also unset the variables that would take
 precedence, with --format json as an object. The authorization token is a secret:
-anyone who has it and can reach the port gets the credentials.`,
+anyone who has it and can reach the port gets the credentials.
+
+AWS SDKs read the default profile of your AWS config and credentials files before the
+endpoint, so vend also writes private copies of those files without the default
+profile's credentials (every other setting and the named profiles stay) and points
+AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE at them; it removes the copies when it
+stops. With --keep-aws-files it leaves the files alone and only warns.`,
 		Example: `  # Terminal 1
   vend serve deploy --addr 127.0.0.1:9911
 
@@ -77,6 +88,7 @@ anyone who has it and can reach the port gets the credentials.`,
 	cmd.Flags().Var(&opts.Duration, "duration", "lifetime of each set of credentials, 15m to 1h (default: the TVM's)")
 	cmd.Flags().StringVar(&opts.Addr, "addr", "", "loopback address to listen on, like 127.0.0.1:9911 (default: a free port)")
 	cmd.Flags().StringVar(&opts.Format, "format", "env", "output format: env or json")
+	cmd.Flags().BoolVar(&opts.KeepAWSFiles, execcmd.KeepFilesFlag, false, "do not point the shell at copies of your AWS files; credentials in their default profile then win over vend's (vend only warns)")
 	return cmd
 }
 
@@ -98,32 +110,54 @@ func serveRun(opts *ServeOptions) error {
 	}
 	defer srv.Close()
 
-	if err := writeEndpoint(opts, srv.URL(), srv.Token()); err != nil {
+	files, cleanup, err := execcmd.FilesIsolation(opts.Environ(), opts.KeepAWSFiles, opts.IO.ErrOut, opts.Profile)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+
+	if err := writeEndpoint(opts, srv.URL(), srv.Token(), files); err != nil {
 		return err
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "vend: serving %s at %s; press Ctrl-C to stop\n", opts.Profile, srv.URL())
 	<-ctx.Done()
+	if len(files) > 0 {
+		var names []string
+		for _, kv := range files {
+			names = append(names, kv[0])
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "vend: stopped; in shells that used it, run: unset %s\n", strings.Join(names, " "))
+		return nil
+	}
 	fmt.Fprintln(opts.IO.ErrOut, "vend: stopped")
 	return nil
 }
 
-func writeEndpoint(opts *ServeOptions, url, token string) error {
+func writeEndpoint(opts *ServeOptions, url, token string, files [][2]string) error {
+	set := append([][2]string{
+		{execcmd.EnvFullURI, url},
+		{execcmd.EnvToken, token},
+		{execcmd.EnvProfile, opts.Profile},
+	}, files...)
 	if opts.Format == "json" {
-		return json.NewEncoder(opts.IO.Out).Encode(map[string]string{
-			execcmd.EnvFullURI: url,
-			execcmd.EnvToken:   token,
-			execcmd.EnvProfile: opts.Profile,
-		})
+		m := map[string]string{}
+		for _, kv := range set {
+			m[kv[0]] = kv[1]
+		}
+		return json.NewEncoder(opts.IO.Out).Encode(m)
 	}
 	var unset []string
 	for _, v := range execcmd.Scrubbed {
-		if v != execcmd.EnvFullURI && v != execcmd.EnvToken && v != execcmd.EnvProfile {
+		if !slices.ContainsFunc(set, func(kv [2]string) bool { return kv[0] == v }) {
 			unset = append(unset, v)
 		}
 	}
-	_, err := fmt.Fprintf(opts.IO.Out, "unset %s\nexport %s=%s\nexport %s=%s\nexport %s=%s\n",
-		strings.Join(unset, " "),
-		execcmd.EnvFullURI, shQuote(url), execcmd.EnvToken, shQuote(token), execcmd.EnvProfile, shQuote(opts.Profile))
+	var b strings.Builder
+	fmt.Fprintf(&b, "unset %s\n", strings.Join(unset, " "))
+	for _, kv := range set {
+		fmt.Fprintf(&b, "export %s=%s\n", kv[0], shQuote(kv[1]))
+	}
+	_, err := io.WriteString(opts.IO.Out, b.String())
 	return err
 }
 

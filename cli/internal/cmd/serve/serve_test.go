@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -168,4 +169,48 @@ func TestServeErrors(t *testing.T) {
 			t.Fatalf("got %v", err)
 		}
 	})
+}
+
+// TestServeIsolatesDefaultProfile pastes what serve prints into a shell whose AWS files
+// hold default keys: the shell must then read copies without them, and the copies go
+// when serve stops.
+func TestServeIsolatesDefaultProfile(t *testing.T) {
+	e := cmdtest.New(t)
+	e.TVM.Handle(wire.PathCredentials, tvmtest.Allow(time.Hour))
+	cmdtest.WriteFile(t, e.Vars["AWS_SHARED_CREDENTIALS_FILE"], "[default]\naws_access_key_id = AKIDSTATIC\naws_secret_access_key = static-secret\n[named]\naws_access_key_id = AKIDNAMED\n")
+	cmdtest.WriteFile(t, e.Vars["AWS_CONFIG_FILE"], "[default]\nregion = eu-west-3\ncredential_process = /bin/creds\n")
+	stop := startServe(t, e, "dev")
+
+	out := e.Out.String()
+	copies := map[string]string{}
+	for _, m := range regexp.MustCompile(`(?m)^export (AWS_CONFIG_FILE|AWS_SHARED_CREDENTIALS_FILE|AWS_CREDENTIAL_PROFILES_FILE)='([^']+)'$`).FindAllStringSubmatch(out, -1) {
+		copies[m[1]] = m[2]
+	}
+	if len(copies) != 3 {
+		t.Fatalf("serve did not point the shell at copies of the AWS files:\n%s", out)
+	}
+	if strings.Contains(out, "unset AWS_CONFIG_FILE") || strings.Contains(out, " AWS_CREDENTIAL_PROFILES_FILE ") {
+		t.Errorf("serve unsets a variable it also exports:\n%s", out)
+	}
+	cfg, err := os.ReadFile(copies["AWS_CONFIG_FILE"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds, err := os.ReadFile(copies["AWS_SHARED_CREDENTIALS_FILE"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(cfg)+string(creds), "AKIDSTATIC") || strings.Contains(string(cfg), "credential_process") ||
+		!strings.Contains(string(cfg), "region = eu-west-3") || !strings.Contains(string(creds), "AKIDNAMED") {
+		t.Errorf("copies wrong:\n%s\n%s", cfg, creds)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(copies["AWS_CONFIG_FILE"]); !os.IsNotExist(err) {
+		t.Errorf("the copies outlived serve (%v)", err)
+	}
+	if !strings.Contains(e.ErrOut.String(), "unset AWS_CONFIG_FILE") {
+		t.Errorf("serve did not say how to undo the exports:\n%s", e.ErrOut)
+	}
 }
