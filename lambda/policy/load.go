@@ -252,6 +252,9 @@ func (l *loader) list(path string, n *yaml.Node) ([]*yaml.Node, bool) {
 	case n == nil:
 		l.errorf(path, nil, "unresolvable alias")
 		return nil, false
+	case isNull(n):
+		l.errorf(path, n, "must not be empty")
+		return nil, false
 	case n.Kind != yaml.SequenceNode:
 		l.errorf(path, n, "must be a list, not %s", kindName(n))
 		return nil, false
@@ -377,13 +380,54 @@ func (l *loader) fields(path string, n *yaml.Node, known []string) (map[string]k
 	return out, true
 }
 
-// present returns a field's value node, or nil when the field is missing or null.
-func present(f map[string]keyValue, key string) *yaml.Node {
+// required returns a required field's value node. A field that is missing, or present
+// without a value (`name:`, `name: ~`, `name: null`), is reported with hint (e.g. "; want
+// allow or deny") and yields nil.
+func (l *loader) required(path string, parent *yaml.Node, f map[string]keyValue, key, hint string) *yaml.Node {
 	kv, ok := f[key]
-	if !ok || isNull(kv.val) {
+	switch {
+	case !ok:
+		l.errorf(joinPath(path, key), parent, "missing%s", hint)
+		return nil
+	case l.null(kv.val):
+		l.errorf(joinPath(path, key), kv.key, "has no value%s", hint)
 		return nil
 	}
 	return kv.val
+}
+
+// requiredStr is required followed by str.
+func (l *loader) requiredStr(path string, parent *yaml.Node, f map[string]keyValue, key, hint string) (string, *yaml.Node, bool) {
+	v := l.required(path, parent, f, key, hint)
+	if v == nil {
+		return "", nil, false
+	}
+	s, ok := l.str(joinPath(path, key), v)
+	return s, v, ok
+}
+
+// optional returns an optional field's value node, or nil when the field is left out. A
+// field that is present without a value is an error, reported with hint, and not the
+// same as leaving it out: for accounts, org_ids, time_windows and days, leaving it out
+// means "any", and a key with nothing after it is far more often a template that
+// rendered no items than a wish to allow everyone.
+func (l *loader) optional(path string, f map[string]keyValue, key, hint string) *yaml.Node {
+	kv, ok := f[key]
+	if !ok {
+		return nil
+	}
+	if l.null(kv.val) {
+		l.errorf(joinPath(path, key), kv.key, "has no value%s", hint)
+		return nil
+	}
+	return kv.val
+}
+
+// null reports whether a field's value is null after following aliases. An unresolvable
+// alias is not null: the caller's next step reports it.
+func (l *loader) null(v *yaml.Node) bool {
+	r := l.resolve(v)
+	return r != nil && isNull(r)
 }
 
 func joinPath(path, key string) string {
@@ -414,37 +458,30 @@ func (l *loader) load(root *yaml.Node) draft {
 	if !ok {
 		return d
 	}
-	switch v := present(top, "version"); {
-	case v == nil:
-		l.errorf("version", root, "missing; this vend reads version %d", supportedVersion)
-	default:
-		s, ok := l.str("version", v)
-		if !ok {
-			break
-		}
+	if s, v, ok := l.requiredStr("", root, top, "version", fmt.Sprintf("; this vend reads version %d", supportedVersion)); ok {
 		if l.resolve(v).ShortTag() != "!!int" {
 			l.errorf("version", v, "must be the number %d, not %q", supportedVersion, s)
-			break
-		}
-		if n, err := strconv.Atoi(s); err != nil || n != supportedVersion {
+		} else if n, err := strconv.Atoi(s); err != nil || n != supportedVersion {
 			// A future version may change the meaning of everything below; checking it
 			// against this version's schema would only add noise.
 			l.errorf("version", v, "unsupported version %s; this vend reads version %d", s, supportedVersion)
 			return d
+		} else {
+			d.version = supportedVersion
 		}
-		d.version = supportedVersion
 	}
-	d.profiles = l.loadProfiles(root, present(top, "profiles"))
-	if rn := present(top, "rules"); rn != nil {
+	d.profiles = l.loadProfiles(l.required("", root, top, "profiles", "; define at least one profile"))
+	// Without rules every request is denied, which is safe; but a rules key with nothing
+	// after it is more likely a template that rendered nothing, so only [] says "none".
+	if rn := l.optional("", top, "rules", "; write rules: [] to refuse every request"); rn != nil {
 		d.rules = l.loadRules(rn)
 	}
 	return d
 }
 
-func (l *loader) loadProfiles(root, n *yaml.Node) []Profile {
+func (l *loader) loadProfiles(n *yaml.Node) []Profile {
 	if n == nil {
-		l.errorf("profiles", root, "missing; define at least one profile")
-		return nil
+		return nil // reported by required
 	}
 	n = l.resolve(n)
 	if n == nil || n.Kind != yaml.MappingNode {
@@ -478,16 +515,14 @@ func (l *loader) loadProfiles(root, n *yaml.Node) []Profile {
 			profiles = append(profiles, p)
 			continue
 		}
-		if v := present(f, "role_arn"); v == nil {
-			l.errorf(path+".role_arn", kv.key, "missing")
-		} else if s, ok := l.str(path+".role_arn", v); ok {
+		if s, v, ok := l.requiredStr(path, kv.key, f, "role_arn", ""); ok {
 			if roleARNPattern.MatchString(s) {
 				p.RoleARN = s
 			} else {
 				l.errorf(path+".role_arn", v, "%q is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)", s)
 			}
 		}
-		if v := present(f, "max_duration"); v != nil {
+		if v := l.optional(path, f, "max_duration", "; write a duration such as 30m, or leave the field out for 1h"); v != nil {
 			if s, ok := l.str(path+".max_duration", v); ok {
 				dur, err := time.ParseDuration(s)
 				switch {
@@ -502,8 +537,11 @@ func (l *loader) loadProfiles(root, n *yaml.Node) []Profile {
 				}
 			}
 		}
-		if v := present(f, "description"); v != nil {
+		if v := l.optional(path, f, "description", "; write one, or leave the field out"); v != nil {
 			if s, ok := l.str(path+".description", v); ok {
+				if s == "" {
+					l.errorf(path+".description", v, "is empty; write one, or leave the field out")
+				}
 				p.Description = s
 			}
 		}
@@ -555,9 +593,7 @@ func (l *loader) loadRule(path string, item *yaml.Node) (ruleDraft, bool) {
 	r := &rd.shown
 	r.Line = l.resolve(item).Line
 
-	if v := present(f, "name"); v == nil {
-		l.errorf(path+".name", item, "missing")
-	} else if s, ok := l.str(path+".name", v); ok {
+	if s, v, ok := l.requiredStr(path, item, f, "name", ""); ok {
 		rd.nameNode = l.resolve(v)
 		switch {
 		case !ValidProfileName(s):
@@ -569,9 +605,7 @@ func (l *loader) loadRule(path string, item *yaml.Node) (ruleDraft, bool) {
 		}
 	}
 
-	if v := present(f, "effect"); v == nil {
-		l.errorf(path+".effect", item, "missing; want allow or deny")
-	} else if s, ok := l.str(path+".effect", v); ok {
+	if s, v, ok := l.requiredStr(path, item, f, "effect", "; want allow or deny"); ok {
 		switch Effect(s) {
 		case Allow, Deny:
 			r.Effect = Effect(s)
@@ -580,13 +614,11 @@ func (l *loader) loadRule(path string, item *yaml.Node) (ruleDraft, bool) {
 		}
 	}
 
-	if v := present(f, "principals"); v == nil {
-		l.errorf(path+".principals", item, "missing; list ARN patterns of callers, or \"*\" for any caller")
-	} else {
+	if v := l.required(path, item, f, "principals", "; list ARN patterns of callers, or \"*\" for any caller"); v != nil {
 		r.Principals, _ = l.stringList(path+".principals", v, checkARNPattern)
 	}
 
-	if v := present(f, "accounts"); v != nil {
+	if v := l.optional(path, f, "accounts", "; list account IDs, or leave the field out to match any account"); v != nil {
 		r.Accounts, _ = l.stringList(path+".accounts", v, func(s string) error {
 			if !validAccountID(s) {
 				return fmt.Errorf("%q is not an AWS account ID (12 digits)", s)
@@ -595,7 +627,7 @@ func (l *loader) loadRule(path string, item *yaml.Node) (ruleDraft, bool) {
 		})
 	}
 
-	if v := present(f, "org_ids"); v != nil {
+	if v := l.optional(path, f, "org_ids", "; list organisation IDs, or leave the field out to match any organisation"); v != nil {
 		r.OrgIDs, _ = l.stringList(path+".org_ids", v, func(s string) error {
 			if !validOrgID(s) {
 				return fmt.Errorf("%q is not an AWS Organizations ID (o- and 10-32 lowercase letters or digits)", s)
@@ -604,13 +636,11 @@ func (l *loader) loadRule(path string, item *yaml.Node) (ruleDraft, bool) {
 		})
 	}
 
-	if v := present(f, "profiles"); v == nil {
-		l.errorf(path+".profiles", item, "missing; list the profile names or patterns this rule covers")
-	} else {
+	if v := l.required(path, item, f, "profiles", "; list the profile names or patterns this rule covers"); v != nil {
 		r.Profiles, rd.patNodes = l.stringList(path+".profiles", v, checkProfilePattern)
 	}
 
-	if v := present(f, "time_windows"); v != nil {
+	if v := l.optional(path, f, "time_windows", "; list windows, or leave the field out to match at any time"); v != nil {
 		if items, ok := l.list(path+".time_windows", v); ok {
 			for i, w := range items {
 				tw, cw, ok := l.loadWindow(fmt.Sprintf("%s.time_windows[%d]", path, i), w)
@@ -622,8 +652,11 @@ func (l *loader) loadRule(path string, item *yaml.Node) (ruleDraft, bool) {
 		}
 	}
 
-	if v := present(f, "reason"); v != nil {
+	if v := l.optional(path, f, "reason", "; write one, or leave the field out for the default reason"); v != nil {
 		if s, ok := l.str(path+".reason", v); ok {
+			if s == "" {
+				l.errorf(path+".reason", v, "is empty; write one, or leave the field out for the default reason")
+			}
 			r.Reason = s
 		}
 	}
@@ -650,8 +683,10 @@ func (l *loader) loadWindow(path string, n *yaml.Node) (TimeWindow, window, bool
 	nerrs := len(l.errs)
 	var tw TimeWindow
 	var w window
-	if v := present(f, "days"); v == nil {
+	if _, listed := f["days"]; !listed {
 		w.days = 0x7f
+	} else if v := l.optional(path, f, "days", "; list days, or leave the field out for every day"); v == nil {
+		// reported by optional
 	} else if items, ok := l.list(path+".days", v); ok {
 		for i, item := range items {
 			ipath := fmt.Sprintf("%s.days[%d]", path, i)
@@ -672,12 +707,7 @@ func (l *loader) loadWindow(path string, n *yaml.Node) (TimeWindow, window, bool
 		}
 	}
 	clock := func(key string, allow24 bool) (string, int) {
-		v := present(f, key)
-		if v == nil {
-			l.errorf(path+"."+key, l.resolve(n), "missing; want HH:MM (24-hour)")
-			return "", 0
-		}
-		s, ok := l.str(path+"."+key, v)
+		s, v, ok := l.requiredStr(path, l.resolve(n), f, key, "; want HH:MM (24-hour)")
 		if !ok {
 			return "", 0
 		}
@@ -693,9 +723,7 @@ func (l *loader) loadWindow(path string, n *yaml.Node) (TimeWindow, window, bool
 	if tw.Start != "" && tw.End != "" && w.start == w.end {
 		l.errorf(path, l.resolve(n), "start and end are both %s; a window must have a length (end before start crosses midnight)", tw.Start)
 	}
-	if v := present(f, "timezone"); v == nil {
-		l.errorf(path+".timezone", l.resolve(n), "missing; want an IANA time zone such as Europe/Berlin or UTC")
-	} else if s, ok := l.str(path+".timezone", v); ok {
+	if s, v, ok := l.requiredStr(path, l.resolve(n), f, "timezone", "; want an IANA time zone such as Europe/Berlin or UTC"); ok {
 		loc, err := l.location(s)
 		if err != nil {
 			l.errorf(path+".timezone", v, "%v", err)

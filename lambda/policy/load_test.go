@@ -352,9 +352,10 @@ rules:
 
 func TestParseNoRules(t *testing.T) {
 	// A policy without rules is valid: it refuses everything, which is a safe way to
-	// lock the TVM down.
-	for _, src := range []string{baseProfiles, baseProfiles + "  []\n"} {
-		p := mustParse(t, strings.Replace(src, "rules:\n  []", "rules: []", 1))
+	// lock the TVM down. It says so with rules: [] or by leaving rules out; a rules key
+	// without a value is an error (TestParseNullAndEmpty).
+	for _, src := range []string{strings.Replace(baseProfiles, "rules:\n", "rules: []\n", 1), strings.TrimSuffix(baseProfiles, "rules:\n")} {
+		p := mustParse(t, src)
 		d := p.Evaluate(Request{PrincipalARN: "arn:aws:iam::111111111111:user/a", AccountID: "111111111111", Profile: "readonly", Time: time.Now()})
 		if d.Allowed || d.Rule != DefaultDenyRule {
 			t.Errorf("decision %+v; want default deny", d)

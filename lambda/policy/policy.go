@@ -36,8 +36,9 @@ type Profile struct {
 	MaxDuration time.Duration // 15m..1h; 1h when the file does not say
 }
 
-// Rule is a rule as written in the policy file, for display. Empty Accounts, OrgIDs or
-// TimeWindows mean "any".
+// Rule is a rule as written in the policy file, for display. Nil Accounts, OrgIDs or
+// TimeWindows mean "any": the field was left out. A field written without a value, or as
+// an empty list, never loads.
 type Rule struct {
 	Name        string
 	Effect      Effect
@@ -50,9 +51,9 @@ type Rule struct {
 	Line        int    // line of the rule in the policy file
 }
 
-// TimeWindow is a recurring window of local wall-clock time. Empty Days means every
-// day. End before Start means the window crosses midnight; it then belongs to the day
-// it starts on.
+// TimeWindow is a recurring window of local wall-clock time. Nil Days means every day
+// (the field was left out). End before Start means the window crosses midnight; it then
+// belongs to the day it starts on.
 type TimeWindow struct {
 	Days     []time.Weekday
 	Start    string // HH:MM
