@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -205,7 +206,9 @@ func incomplete(msg string) *authError {
 // verify checks r's SigV4 signature over body and returns the signing identity.
 // It recomputes the signature with the SDK's own signer on a copy of the request
 // that holds only what the client signed, so the front accepts exactly what the
-// SDK's signing produces and never carries hand-written signing code.
+// SDK's signing produces. The one hand-written step is the canonical query string:
+// the signer's own (url.ParseQuery) drops pairs it cannot decode, where AWS signs
+// every pair it receives.
 func (f *Front) verify(ctx context.Context, r *http.Request, body []byte) (Identity, *authError) {
 	raw := r.Header.Get("Authorization")
 	if raw == "" || len(r.Header.Values("Authorization")) > 1 {
@@ -272,7 +275,13 @@ func (f *Front) verify(ctx context.Context, r *http.Request, body []byte) (Ident
 		return id, badSignature("The provided 'x-amz-content-sha256' header does not match what was computed.")
 	}
 
-	want, err := f.signature(ctx, r, a, id, signedAt, payloadHash, len(body))
+	// The query is canonicalised from exactly what arrived: a pair that cannot be
+	// decoded fails the request rather than dropping out of the signed string.
+	query, err := canonicalQuery(r.URL.RawQuery)
+	if err != nil {
+		return id, badSignature(msgBadSig)
+	}
+	want, err := f.signature(ctx, r, a, id, signedAt, payloadHash, len(body), query)
 	if err != nil {
 		// The signer only fails on a request it cannot build, which is the
 		// client's malformed request.
@@ -285,14 +294,17 @@ func (f *Front) verify(ctx context.Context, r *http.Request, body []byte) (Ident
 }
 
 // signature signs a copy of r holding only the headers the client signed and
-// returns the hex signature the SDK's signer computes for it.
-func (f *Front) signature(ctx context.Context, r *http.Request, a authHeader, id Identity, at time.Time, payloadHash string, bodyLen int) (string, error) {
+// returns the hex signature the SDK's signer computes for it. The copy carries
+// query, the canonical form of r's query: the signer parses a query with
+// url.ParseQuery, which would drop any pair it cannot decode, and reads the
+// canonical form back without loss.
+func (f *Front) signature(ctx context.Context, r *http.Request, a authHeader, id Identity, at time.Time, payloadHash string, bodyLen int, query string) (string, error) {
 	u := &url.URL{
 		Scheme:   "http",
 		Host:     r.Host,
 		Path:     r.URL.Path,
 		RawPath:  r.URL.RawPath,
-		RawQuery: r.URL.RawQuery,
+		RawQuery: query,
 	}
 	c, err := http.NewRequestWithContext(ctx, r.Method, u.String(), nil)
 	if err != nil {
@@ -327,4 +339,88 @@ func (f *Front) signature(ctx context.Context, r *http.Request, a authHeader, id
 		return "", errors.New("signer produced no signature")
 	}
 	return sig, nil
+}
+
+// errMalformedQuery is wrapped by every query parse error.
+var errMalformedQuery = errors.New("malformed query string")
+
+// queryPair is one decoded name=value pair of a query string.
+type queryPair struct {
+	Name, Value string
+}
+
+// parseQuery reads a raw query string as AWS reads it for SigV4, dropping nothing:
+// pairs are separated by '&' only (a ';' is data), each splits at its first '=' (no
+// '=' means an empty value), '+' is a space, and every '%' starts a two-digit hex
+// escape. An empty pair or a bad escape fails the whole query. url.ParseQuery, by
+// contrast, skips such pairs, and a skipped pair would ride along unsigned.
+func parseQuery(raw string) ([]queryPair, error) {
+	if raw == "" {
+		return nil, nil
+	}
+	pairs := make([]queryPair, 0, strings.Count(raw, "&")+1)
+	for part := range strings.SplitSeq(raw, "&") {
+		if part == "" {
+			return nil, fmt.Errorf("%w: empty pair", errMalformedQuery)
+		}
+		name, value, _ := strings.Cut(part, "=")
+		n, err := url.QueryUnescape(name)
+		if err != nil {
+			return nil, fmt.Errorf("%w: bad escape in a name", errMalformedQuery)
+		}
+		v, err := url.QueryUnescape(value)
+		if err != nil {
+			return nil, fmt.Errorf("%w: bad escape in a value", errMalformedQuery)
+		}
+		pairs = append(pairs, queryPair{Name: n, Value: v})
+	}
+	return pairs, nil
+}
+
+// canonicalQuery is SigV4's canonical query string of raw: every pair URI-encoded
+// (only A-Z a-z 0-9 - _ . ~ left as they are, upper-case hex), sorted by name, then
+// value, joined by '&'.
+func canonicalQuery(raw string) (string, error) {
+	pairs, err := parseQuery(raw)
+	if err != nil {
+		return "", err
+	}
+	enc := make([]queryPair, len(pairs))
+	for i, p := range pairs {
+		enc[i] = queryPair{Name: uriEncode(p.Name), Value: uriEncode(p.Value)}
+	}
+	slices.SortFunc(enc, func(a, b queryPair) int {
+		if c := strings.Compare(a.Name, b.Name); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Value, b.Value)
+	})
+	var b strings.Builder
+	for i, p := range enc {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(p.Name)
+		b.WriteByte('=')
+		b.WriteString(p.Value)
+	}
+	return b.String(), nil
+}
+
+// uriEncode percent-encodes every byte of s outside RFC 3986's unreserved set.
+func uriEncode(s string) string {
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hexDigits[c>>4])
+		b.WriteByte(hexDigits[c&0xf])
+	}
+	return b.String()
 }

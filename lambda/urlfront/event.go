@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"net"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -112,15 +111,18 @@ func (f *Front) buildEvent(r *http.Request, body []byte, id Identity, requestID 
 		headers["x-amzn-trace-id"] = traceID(requestID, at)
 	}
 
+	// The query is read as the signature check read it, so the function sees every
+	// pair that was signed (a ';' included) and nothing else; verify has refused a
+	// query that does not parse. Repeated names are joined with commas in the order
+	// sent.
 	var query map[string]string
-	if r.URL.RawQuery != "" {
-		// A malformed pair is dropped, as AWS drops it, rather than failing a
-		// request whose signature is already verified.
-		values, _ := url.ParseQuery(r.URL.RawQuery)
-		if len(values) > 0 {
-			query = make(map[string]string, len(values))
-			for k, v := range values {
-				query[k] = strings.Join(v, ",")
+	if pairs, err := parseQuery(r.URL.RawQuery); err == nil && len(pairs) > 0 {
+		query = make(map[string]string, len(pairs))
+		for _, p := range pairs {
+			if prev, ok := query[p.Name]; ok {
+				query[p.Name] = prev + "," + p.Value
+			} else {
+				query[p.Name] = p.Value
 			}
 		}
 	}
