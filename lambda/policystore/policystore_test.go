@@ -304,4 +304,5 @@ func TestSSMMoto(t *testing.T) {
 	if p, err := src.Policy(context.Background()); err != nil || p.Hash() != hashOf(t, policyB) {
 		t.Fatalf("after the fix: %v, %v", p, err)
 	}
+	t.Run("deleted parameter refuses after the ttl", func(t *testing.T) { testMotoDeleted(t, client) })
 }

@@ -13,6 +13,11 @@
 //	VEND_POLICY_FILE             policy file path (default: policy.yaml next to the binary, when present)
 //	VEND_POLICY_PARAMETER        SSM parameter name holding the policy (exactly one of the two)
 //	VEND_POLICY_TTL              how long an SSM policy is cached, a Go duration (default 60s)
+//	VEND_POLICY_MAX_STALENESS    how long the last valid SSM policy is served while SSM throttles,
+//	                             fails or cannot be reached, counted from the last successful read:
+//	                             a Go duration from VEND_POLICY_TTL to 24h (default 15m, or the TTL
+//	                             when that is longer); it cannot be turned off. A deleted or
+//	                             unreadable parameter refuses at the next refresh whatever it says
 //	VEND_SOURCE_IDENTITY_PREFIX  prefix of SourceIdentity and RoleSessionName (default vend-)
 //	VEND_SESSION_TAGS            true/false: set the vend-* session tags (default true)
 //	VEND_RATE_LIMIT              requests per second per caller and container, 0 = off (default 10)
@@ -57,12 +62,15 @@ var (
 const (
 	defaultPolicyFileName = "policy.yaml"
 	defaultRateLimit      = 10
+	// maxPolicyMaxStaleness caps VEND_POLICY_MAX_STALENESS: a bound of years is no bound.
+	maxPolicyMaxStaleness = 24 * time.Hour
 )
 
 type settings struct {
 	policyFile      string
 	policyParameter string
 	policyTTL       time.Duration
+	policyMaxStale  time.Duration
 	prefix          string
 	sessionTags     bool
 	rateLimit       float64
@@ -99,6 +107,18 @@ func loadSettings(getenv func(string) string, exeDir string) (settings, error) {
 			errs = append(errs, fmt.Errorf("VEND_POLICY_TTL=%q: want a Go duration of at least 1s, such as 60s", v))
 		} else {
 			s.policyTTL = d
+		}
+	}
+	s.policyMaxStale = max(policystore.DefaultMaxStaleness, s.policyTTL)
+	if v := getenv("VEND_POLICY_MAX_STALENESS"); v != "" {
+		d, err := time.ParseDuration(v)
+		switch {
+		case err != nil || d <= 0:
+			errs = append(errs, fmt.Errorf("VEND_POLICY_MAX_STALENESS=%q: want a Go duration such as 15m: how long the last valid policy may be served while SSM cannot be read (it cannot be turned off)", v))
+		case d < s.policyTTL || d > maxPolicyMaxStaleness:
+			errs = append(errs, fmt.Errorf("VEND_POLICY_MAX_STALENESS=%q: want from VEND_POLICY_TTL (%s) to %s", v, s.policyTTL, maxPolicyMaxStaleness))
+		default:
+			s.policyMaxStale = d
 		}
 	}
 	if v, ok := lookup(getenv, "VEND_SOURCE_IDENTITY_PREFIX"); ok {
@@ -163,7 +183,8 @@ func build(ctx context.Context, getenv func(string) string, s settings, cfgErr e
 		}
 		src, source = fs, "file:"+s.policyFile
 	} else {
-		src = policystore.SSM(ssm.NewFromConfig(awsenv.ForService(awsCfg, getenv, "SSM")), s.policyParameter, s.policyTTL, policystore.WithLogger(logger))
+		src = policystore.SSM(ssm.NewFromConfig(awsenv.ForService(awsCfg, getenv, "SSM")), s.policyParameter, s.policyTTL,
+			policystore.WithMaxStaleness(s.policyMaxStale), policystore.WithLogger(logger))
 		source = "ssm:" + s.policyParameter
 	}
 	svc, err := tvm.New(assume.New(assume.NewClient(awsenv.ForService(awsCfg, getenv, "STS"))), src,
@@ -175,7 +196,8 @@ func build(ctx context.Context, getenv func(string) string, s settings, cfgErr e
 	}
 	logger.Info("tvm_started",
 		slog.String("tvm_version", version), slog.String("commit", commit), slog.String("date", date),
-		slog.String("policy_source", source), slog.Bool("session_tags", s.sessionTags),
+		slog.String("policy_source", source), slog.String("policy_ttl", s.policyTTL.String()),
+		slog.String("policy_max_staleness", s.policyMaxStale.String()), slog.Bool("session_tags", s.sessionTags),
 		slog.Float64("rate_limit", s.rateLimit), slog.String("source_identity_prefix", s.prefix))
 	return handler.New(svc, hopts...)
 }

@@ -38,7 +38,7 @@ func TestLoadSettings(t *testing.T) {
 		check   func(t *testing.T, s settings)
 	}{
 		{name: "defaults with policy.yaml next to the binary", dir: withPolicy, check: func(t *testing.T, s settings) {
-			if s.policyFile != filepath.Join(withPolicy, "policy.yaml") || s.policyTTL != time.Minute || s.prefix != "vend-" ||
+			if s.policyFile != filepath.Join(withPolicy, "policy.yaml") || s.policyTTL != time.Minute || s.policyMaxStale != 15*time.Minute || s.prefix != "vend-" ||
 				!s.sessionTags || s.rateLimit != 10 || s.logLevel != slog.LevelInfo {
 				t.Errorf("settings = %+v", s)
 			}
@@ -51,14 +51,30 @@ func TestLoadSettings(t *testing.T) {
 			}
 		}},
 		{name: "everything set", dir: empty, env: map[string]string{
-			"VEND_POLICY_PARAMETER": "/vend/policy", "VEND_POLICY_TTL": "5m", "VEND_SOURCE_IDENTITY_PREFIX": "tvm.",
+			"VEND_POLICY_PARAMETER": "/vend/policy", "VEND_POLICY_TTL": "5m", "VEND_POLICY_MAX_STALENESS": "1h", "VEND_SOURCE_IDENTITY_PREFIX": "tvm.",
 			"VEND_SESSION_TAGS": "false", "VEND_RATE_LIMIT": "0", "VEND_LOG_LEVEL": "debug",
 		}, check: func(t *testing.T, s settings) {
-			if s.policyTTL != 5*time.Minute || s.prefix != "tvm." || s.sessionTags || s.rateLimit != 0 || s.logLevel != slog.LevelDebug {
+			if s.policyTTL != 5*time.Minute || s.policyMaxStale != time.Hour || s.prefix != "tvm." || s.sessionTags || s.rateLimit != 0 || s.logLevel != slog.LevelDebug {
 				t.Errorf("settings = %+v", s)
 			}
 		}},
 		{name: "bad ttl", dir: withPolicy, env: map[string]string{"VEND_POLICY_TTL": "60"}, wantErr: "VEND_POLICY_TTL"},
+		{name: "max staleness follows a longer ttl", dir: withPolicy, env: map[string]string{"VEND_POLICY_TTL": "30m"}, check: func(t *testing.T, s settings) {
+			if s.policyMaxStale != 30*time.Minute {
+				t.Errorf("policyMaxStale = %s, want the TTL", s.policyMaxStale)
+			}
+		}},
+		{name: "max staleness equal to the ttl", dir: withPolicy, env: map[string]string{"VEND_POLICY_MAX_STALENESS": "1m"}, check: func(t *testing.T, s settings) {
+			if s.policyMaxStale != time.Minute {
+				t.Errorf("policyMaxStale = %s", s.policyMaxStale)
+			}
+		}},
+		{name: "zero max staleness is not forever", dir: withPolicy, env: map[string]string{"VEND_POLICY_MAX_STALENESS": "0"}, wantErr: "cannot be turned off"},
+		{name: "max staleness off", dir: withPolicy, env: map[string]string{"VEND_POLICY_MAX_STALENESS": "off"}, wantErr: "cannot be turned off"},
+		{name: "negative max staleness", dir: withPolicy, env: map[string]string{"VEND_POLICY_MAX_STALENESS": "-5m"}, wantErr: "VEND_POLICY_MAX_STALENESS"},
+		{name: "max staleness without a unit", dir: withPolicy, env: map[string]string{"VEND_POLICY_MAX_STALENESS": "900"}, wantErr: "VEND_POLICY_MAX_STALENESS"},
+		{name: "max staleness below the ttl", dir: withPolicy, env: map[string]string{"VEND_POLICY_TTL": "5m", "VEND_POLICY_MAX_STALENESS": "1m"}, wantErr: "from VEND_POLICY_TTL (5m0s)"},
+		{name: "max staleness above a day", dir: withPolicy, env: map[string]string{"VEND_POLICY_MAX_STALENESS": "25h"}, wantErr: "to 24h0m0s"},
 		{name: "bad prefix", dir: withPolicy, env: map[string]string{"VEND_SOURCE_IDENTITY_PREFIX": "aws-"}, wantErr: "VEND_SOURCE_IDENTITY_PREFIX"},
 		{name: "bad tags", dir: withPolicy, env: map[string]string{"VEND_SESSION_TAGS": "yes please"}, wantErr: "VEND_SESSION_TAGS"},
 		{name: "bad rate", dir: withPolicy, env: map[string]string{"VEND_RATE_LIMIT": "-1"}, wantErr: "VEND_RATE_LIMIT"},
@@ -186,6 +202,60 @@ func TestBuildAgainstMoto(t *testing.T) {
 			}
 		})
 	}
+
+	// A deleted parameter refuses at the next refresh (VEND_POLICY_TTL=1s here): 503 with
+	// the stable code, nothing vended, and the logs say which parameter and why.
+	t.Run("deleted parameter fails closed", func(t *testing.T) {
+		client := ssm.NewFromConfig(cfg)
+		const name = "/vend/deleted"
+		if _, err := client.PutParameter(context.Background(), &ssm.PutParameterInput{
+			Name: aws.String(name), Value: aws.String(policyText), Type: ssmtypes.ParameterTypeSecureString,
+		}); err != nil {
+			t.Fatal(err)
+		}
+		s, cfgErr := loadSettings(env(map[string]string{"VEND_POLICY_PARAMETER": name, "VEND_POLICY_TTL": "1s"}), dir)
+		var logs bytes.Buffer
+		lg := slog.New(slog.NewJSONHandler(&logs, nil))
+		h := build(context.Background(), os.Getenv, s, cfgErr, lg, lg)
+		if status, _, body := call(t, h.Invoke, event(t, wire.PathCredentials, "profile=deploy")); status != 200 {
+			t.Fatalf("before the deletion: status %d: %s\n%s", status, body, logs.String())
+		}
+		if _, err := client.DeleteParameter(context.Background(), &ssm.DeleteParameterInput{Name: aws.String(name)}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(1100 * time.Millisecond)
+		logs.Reset()
+		status, hdr, body := call(t, h.Invoke, event(t, wire.PathCredentials, "profile=deploy"))
+		var werr wire.Error
+		if err := json.Unmarshal([]byte(body), &werr); err != nil {
+			t.Fatalf("status %d: %v", status, err)
+		}
+		if status != 503 || werr.Code != wire.CodePolicyUnavailable || hdr["Retry-After"] == "" {
+			// Not the body: it could hold credentials.
+			t.Fatalf("after the deletion: status %d, code %q, Retry-After %q", status, werr.Code, hdr["Retry-After"])
+		}
+		if strings.Contains(body, name) || strings.Contains(body, "ParameterNotFound") || strings.Contains(body, "ASIA") {
+			t.Errorf("the caller sees internals or credentials: %s", body)
+		}
+		var sawOp, sawDecision bool
+		for _, l := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+			var m map[string]any
+			if err := json.Unmarshal([]byte(l), &m); err != nil {
+				t.Fatalf("log line %q: %v", l, err)
+			}
+			switch m["msg"] {
+			case "policy_unavailable":
+				sawOp = m["level"] == "ERROR" && m["parameter"] == name && m["reason"] == "not_found"
+			case "decision":
+				e, _ := m["error"].(string)
+				sawDecision = m["code"] == wire.CodePolicyUnavailable && m["access_key_id"] == "" &&
+					strings.Contains(e, name) && strings.Contains(e, "not_found")
+			}
+		}
+		if !sawOp || !sawDecision {
+			t.Errorf("want a policy_unavailable line (ERROR, parameter, reason not_found) and a decision line naming both:\n%s", logs.String())
+		}
+	})
 }
 
 func keys(m map[string]string) []string {
