@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,6 +64,35 @@ func render(t *testing.T, p *Policy) []byte {
 	return data
 }
 
+// assertTerminalSafe checks every string a loaded policy holds: none may contain a
+// character that could rewrite a terminal or reorder text, and only a description may
+// span lines.
+func assertTerminalSafe(t *testing.T, p *Policy) {
+	t.Helper()
+	check := func(what, s string, newline bool) {
+		if r, bad := terminalUnsafe(s, newline); bad {
+			t.Fatalf("%s %q contains %U", what, s, r)
+		}
+	}
+	for _, pr := range p.Profiles() {
+		check("profile name", pr.Name, false)
+		check("role ARN", pr.RoleARN, false)
+		check("description", pr.Description, true)
+	}
+	for _, r := range p.Rules() {
+		check("rule name", r.Name, false)
+		check("reason", r.Reason, false)
+		for _, list := range [][]string{r.Principals, r.Accounts, r.OrgIDs, r.Profiles} {
+			for _, s := range list {
+				check("rule "+r.Name+" item", s, false)
+			}
+		}
+		for _, w := range r.TimeWindows {
+			check("window", w.Start+w.End+w.Timezone, false)
+		}
+	}
+}
+
 func withoutLines(rules []Rule) []Rule {
 	for i := range rules {
 		rules[i].Line = 0
@@ -84,6 +114,11 @@ func FuzzParse(f *testing.F) {
 		withRules(okRule), withRules(okRule + okRule),
 		withRules(okRule + "    time_windows:\n      - {days: [fri], start: \"22:00\", end: \"06:00\", timezone: Europe/Berlin}\n"),
 		"version: 1\nprofiles: {a: {role_arn: \"arn:aws:iam::111111111111:role/a\"}}\nrules: [{<<: {name: x, effect: deny}, principals: [\"*\"], profiles: [\"?\"]}]\n",
+		withRules(okRule + "    reason: \"a\\e[2Jb\"\n"), withRules(okRule + "    reason: \"\\u202eevil\"\n"),
+		withRules(okRule + "    \"x\\x9by\": 1\n"), withRules(okRule + "    accounts:\n"), withRules(okRule + "    accounts: ~\n"),
+		withRules(okRule + "    time_windows:\n      - {days: ~, start: \"01:30\", end: \"02:30\", timezone: Europe/London}\n"),
+		withRules(okRule + "    reason: |\n      two\n      lines\n"),
+		strings.Replace(withRules(okRule), "role/vend/readonly", "role/vend/readonly\n    description: |\n      two\n      lines", 1),
 	} {
 		f.Add([]byte(s))
 	}
@@ -100,8 +135,13 @@ func FuzzParse(f *testing.F) {
 			if !errors.Is(err, ErrInvalid) {
 				t.Fatalf("error does not wrap ErrInvalid: %v", err)
 			}
+			// Errors are printed on terminals; problems are one a line.
+			if r, bad := terminalUnsafe(err.Error(), true); bad {
+				t.Fatalf("error message contains %U: %q", r, err)
+			}
 			return
 		}
+		assertTerminalSafe(t, p)
 		again, err := Parse(data)
 		if err != nil {
 			t.Fatalf("second Parse of the same data failed: %v", err)

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -196,6 +197,67 @@ func (l *loader) errorf(path string, n *yaml.Node, format string, args ...any) {
 	l.errs = append(l.errs, &fieldError{path: path, line: line, msg: fmt.Sprintf(format, args...)})
 }
 
+// refusedRune returns the first character of s that a policy string must not contain,
+// and its position in characters from 1. vend prints policy strings (rule names,
+// reasons, descriptions, keys and values quoted in error messages) on terminals, in
+// tables and in one-line denials, so refused are:
+//
+//   - the C0 controls U+0000-U+001F, DEL U+007F and the C1 controls U+0080-U+009F, which
+//     can move the cursor, recolour or rewrite what a terminal shows. TAB is refused too:
+//     it breaks the column layout of vend's tables and no name or reason needs it;
+//   - the line break, except where newline is true (a profile's description, the only
+//     free text shown on its own). A reason is printed on one line, after "reason:" or
+//     in a table row, where a line break could fake a line of vend's output;
+//   - the line and paragraph separators U+2028 and U+2029, for the same reason;
+//   - the bidirectional controls (see isBidiControl), which make text display in an
+//     order other than the order it is stored and matched in;
+//   - invalid UTF-8, reported as utf8.RuneError.
+//
+// YAML refuses most of these characters written raw, but double-quoted strings can hold
+// any of them as escapes ("\e", "\x9b", "\u202e").
+func refusedRune(s string, newline bool) (r rune, at int, bad bool) {
+	for i, c := range s {
+		at++
+		switch {
+		case c == utf8.RuneError:
+			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 { // not U+FFFD itself
+				return c, at, true
+			}
+		case c == '\n':
+			if !newline {
+				return c, at, true
+			}
+		case c < 0x20, c >= 0x7f && c <= 0x9f, isBidiControl(c), c == '\u2028', c == '\u2029':
+			return c, at, true
+		}
+	}
+	return 0, 0, false
+}
+
+// isBidiControl reports the characters that change the display order of text: the
+// embeddings, overrides and isolates of CVE-2021-42574 ("Trojan Source") and the
+// implicit marks.
+func isBidiControl(c rune) bool {
+	return c == '\u061c' || c == '\u200e' || c == '\u200f' ||
+		(c >= '\u202a' && c <= '\u202e') || (c >= '\u2066' && c <= '\u2069')
+}
+
+// refusedMessage says which refused character a string holds, without repeating the
+// string itself.
+func refusedMessage(r rune, at int) string {
+	switch {
+	case r == utf8.RuneError:
+		return fmt.Sprintf("is not valid UTF-8 (character %d)", at)
+	case r == '\n':
+		return fmt.Sprintf("contains a line break (character %d); write it on one line (a folded block scalar needs >- to drop its final line break)", at)
+	case r == '\u2028' || r == '\u2029':
+		return fmt.Sprintf("contains the line separator U+%04X (character %d); write it on one line", r, at)
+	case isBidiControl(r):
+		return fmt.Sprintf("contains the bidirectional control character U+%04X (character %d), which can make text display in a different order than it is read", r, at)
+	}
+	return fmt.Sprintf("contains the control character U+%04X (character %d); policy strings are printed on terminals and must not contain control characters", r, at)
+}
+
 // resolve follows aliases and counts the visit, so that alias expansion cannot make the
 // walk unbounded.
 func (l *loader) resolve(n *yaml.Node) *yaml.Node {
@@ -240,7 +302,25 @@ func (l *loader) str(path string, n *yaml.Node) (string, bool) {
 		l.errorf(path, n, "must be a string, not %s", kindName(n))
 		return "", false
 	}
+	if r, at, bad := refusedRune(n.Value, false); bad {
+		l.errorf(path, n, "%s", refusedMessage(r, at))
+		return "", false
+	}
 	return n.Value, true
+}
+
+// text is str for free text that may span lines: a profile's description. Only the line
+// break is allowed beyond what str allows.
+func (l *loader) text(path string, n *yaml.Node) (string, bool) {
+	r := l.resolve(n)
+	if r != nil && r.Kind == yaml.ScalarNode && !isNull(r) {
+		if c, at, bad := refusedRune(r.Value, true); bad {
+			l.errorf(path, r, "%s", refusedMessage(c, at))
+			return "", false
+		}
+		return r.Value, true
+	}
+	return l.str(path, n)
 }
 
 // list returns the items of a sequence. An explicit empty list is an error: for
@@ -430,11 +510,28 @@ func (l *loader) null(v *yaml.Node) bool {
 	return r != nil && isNull(r)
 }
 
+// joinPath appends a mapping key to a path. A key that is not a plain name is quoted, so
+// that an unknown or duplicate key cannot put control characters into an error message.
 func joinPath(path, key string) string {
+	if !plainKey(key) {
+		return path + "[" + strconv.Quote(key) + "]"
+	}
 	if path == "" {
 		return key
 	}
 	return path + "." + key
+}
+
+func plainKey(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !isAlnum(c) && c != '_' && c != '-' && c != '.' {
+			return false
+		}
+	}
+	return true
 }
 
 // draft is a loaded policy before compilation.
@@ -538,7 +635,7 @@ func (l *loader) loadProfiles(n *yaml.Node) []Profile {
 			}
 		}
 		if v := l.optional(path, f, "description", "; write one, or leave the field out"); v != nil {
-			if s, ok := l.str(path+".description", v); ok {
+			if s, ok := l.text(path+".description", v); ok {
 				if s == "" {
 					l.errorf(path+".description", v, "is empty; write one, or leave the field out")
 				}
