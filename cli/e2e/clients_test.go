@@ -19,35 +19,43 @@ func wantARN(t *testing.T, u user) string {
 	return "arn:aws:sts::" + accountID + ":assumed-role/demo-readonly/" + identity.RoleSessionName(u.caller(t), identity.DefaultPrefix)
 }
 
+// client is a real AWS client that prints the ARN of the identity it runs as.
+type client struct {
+	name  string
+	check []string // a command that fails when the client is not installed
+	child []string
+}
+
+// need skips the calling (sub)test outside CI, or fails it under CI=true, when the
+// client is not installed.
+func (c client) need(t *testing.T) {
+	t.Helper()
+	if c.check != nil {
+		needTool(t, c.name, c.check...)
+	}
+}
+
+// realClients returns the clients under test.
+func realClients(s *stack) []client {
+	jsDir, _ := filepath.Abs("testdata/js")
+	pyScript, _ := filepath.Abs("testdata/python/caller_identity.py")
+	jsPkg := filepath.Join(jsDir, "node_modules", "@aws-sdk", "client-sts", "package.json")
+	return []client{
+		{"aws-cli", []string{"aws", "--version"}, []string{"aws", "sts", "get-caller-identity", "--query", "Arn", "--output", "text"}},
+		{"boto3", []string{"python3", "-c", "import boto3"}, []string{"python3", pyScript}},
+		{"go-sdk-v2", nil, []string{s.goBin}},
+		{"js-sdk-v3 (npm ci in cli/e2e/testdata/js)", []string{"test", "-f", jsPkg}, []string{"node", filepath.Join(jsDir, "caller-identity.mjs")}},
+	}
+}
+
 // TestExecRealClients runs each real AWS client under `vend exec` and checks that it
 // sees the role session the TVM vended, not the caller's base identity.
 func TestExecRealClients(t *testing.T) {
 	s := needStack(t)
 	want := wantARN(t, s.alice)
-	jsDir, _ := filepath.Abs("testdata/js")
-	pyScript, _ := filepath.Abs("testdata/python/caller_identity.py")
-
-	cases := []struct {
-		name  string
-		tool  []string // availability check
-		child []string
-	}{
-		{"aws-cli", []string{"aws", "--version"}, []string{"aws", "sts", "get-caller-identity", "--query", "Arn", "--output", "text"}},
-		{"boto3", []string{"python3", "-c", "import boto3"}, []string{"python3", pyScript}},
-		{"go-sdk-v2", nil, []string{s.goBin}},
-		{"js-sdk-v3", []string{"node", filepath.Join(jsDir, "node_modules", "@aws-sdk", "client-sts", "package.json")}, []string{"node", filepath.Join(jsDir, "caller-identity.mjs")}},
-	}
-	for _, tc := range cases {
+	for _, tc := range realClients(s) {
 		t.Run(tc.name, func(t *testing.T) {
-			if tc.tool != nil {
-				if tc.name == "js-sdk-v3" {
-					if _, err := os.Stat(tc.tool[1]); err != nil {
-						needTool(t, "the JS SDK v3 (npm ci in cli/e2e/testdata/js)", "test", "-f", tc.tool[1])
-					}
-				} else {
-					needTool(t, tc.name, tc.tool...)
-				}
-			}
+			tc.need(t)
 			// Each client reads the token from the environment and, separately, from
 			// the token file that SDKs re-read on every fetch.
 			for _, mode := range [][]string{nil, {"--token-file"}} {
