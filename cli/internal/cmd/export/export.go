@@ -154,4 +154,25 @@ func fishQuote(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
 }
 
-func psQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+// psQuote quotes s for PowerShell. PowerShell ends a single-quoted string at any of
+// five quote characters, not only U+0027: each of them is doubled.
+func psQuote(s string) string {
+	var b strings.Builder
+	b.WriteByte('\'')
+	for _, r := range s {
+		if isPSQuote(r) {
+			b.WriteRune(r)
+		}
+		b.WriteRune(r)
+	}
+	b.WriteByte('\'')
+	return b.String()
+}
+
+func isPSQuote(r rune) bool {
+	switch r {
+	case '\'', '\u2018', '\u2019', '\u201a', '\u201b':
+		return true
+	}
+	return false
+}

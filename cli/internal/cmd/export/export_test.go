@@ -110,3 +110,38 @@ func TestNewCmdExportValidation(t *testing.T) {
 		})
 	}
 }
+
+// psUnquote reads a single-quoted PowerShell string literal as PowerShell's tokenizer
+// does: any of the five quote characters ends it unless another quote character follows.
+func psUnquote(t *testing.T, lit string) string {
+	t.Helper()
+	r := []rune(lit)
+	if len(r) < 2 || !isPSQuote(r[0]) {
+		t.Fatalf("not a literal: %q", lit)
+	}
+	var b strings.Builder
+	for i := 1; i < len(r); i++ {
+		if isPSQuote(r[i]) {
+			if i+1 < len(r) && isPSQuote(r[i+1]) {
+				b.WriteRune(r[i+1])
+				i++
+				continue
+			}
+			if i != len(r)-1 {
+				t.Fatalf("literal %q ends early at %d: the rest would run as code", lit, i)
+			}
+			return b.String()
+		}
+		b.WriteRune(r[i])
+	}
+	t.Fatalf("literal %q is not closed", lit)
+	return ""
+}
+
+func TestPSQuoteCurlyQuotes(t *testing.T) {
+	for _, v := range []string{"plain", "it's", "a\u2018b", "a\u2019; Remove-Item -Recurse ~\u2019", "\u201a\u201b''", "$(whoami)"} {
+		if got := psUnquote(t, psQuote(v)); got != v {
+			t.Errorf("psQuote(%q) reads back as %q", v, got)
+		}
+	}
+}
