@@ -23,9 +23,27 @@
 //
 // Principal patterns follow IAM's ArnLike: each of the six colon-separated ARN parts is
 // matched separately, "*" matches any run of characters (including "/") within a part
-// and "?" exactly one. Matching is case-sensitive. Time windows are evaluated on the wall
-// clock of their IANA time zone, so they follow daylight-saving changes; a window whose
-// end is before its start crosses midnight and belongs to the day it starts on.
+// and "?" exactly one. Matching is case-sensitive.
+//
+// # Time windows
+//
+// A time window is wall-clock time in an IANA time zone: a request is inside it when the
+// zone's clocks, at the request's instant, show a time from its start up to (not
+// including) its end, on one of its days. A window whose end is before its start crosses
+// midnight and belongs to the day it starts on.
+//
+// The engine turns the request's instant into local time and compares; it never turns a
+// window's local times into instants. On the nights the clocks change, that gives a
+// defined answer without special cases. In Europe/London on 29 March 2026 the clocks jump
+// from 01:00 to 02:00: a window from 01:30 to 02:30 is open only from 02:00 to 02:30 local
+// time (01:00 to 01:30 UTC), and a window from 01:00 to 02:00 does not open at all. On 25
+// October 2026 the clocks go back from 02:00 to 01:00: a window from 01:00 to 02:00 is
+// open during both passes, two hours in all (00:00 to 02:00 UTC). Write windows that must
+// hold every night outside the hour the clocks change in (01:00 to 03:00 in most of
+// Europe and North America), or in UTC.
+//
+// The package embeds the IANA time zone database (time/tzdata), so zones load the same
+// on a Lambda image or in a container without /usr/share/zoneinfo.
 //
 // [Policy.Evaluate] does not allocate: all patterns are compiled when the policy loads
 // and each profile carries a precomputed set of the rules that can apply to it.

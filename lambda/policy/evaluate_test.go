@@ -364,7 +364,7 @@ func TestExplain(t *testing.T) {
 		{"account", Request{PrincipalARN: anyone, AccountID: "999999999999", Profile: "staging-admin", Time: wed}, "staging-from-222", `account "999999999999" is not one of 222222222222, 333333333333`},
 		{"no org", Request{PrincipalARN: anyone, Profile: "prod-readonly", Time: wed}, "readonly-in-org", "the caller's account is in no organisation; the rule requires one of o-abc123def4"},
 		{"other org", Request{PrincipalARN: anyone, OrgID: "o-zzzzzzzzzz", Profile: "prod-readonly", Time: wed}, "readonly-in-org", `organisation "o-zzzzzzzzzz" is not one of o-abc123def4`},
-		{"window", Request{PrincipalARN: anyone, Profile: "night", Time: wed}, "friday-night", "outside its time windows: it is Wed 10:00 in Europe/Berlin"},
+		{"window", Request{PrincipalARN: anyone, Profile: "night", Time: wed}, "friday-night", "outside its time windows: it is Wed 10:00 CET in Europe/Berlin"},
 		{"unknown profile", Request{PrincipalARN: anyone, Profile: "nope", Time: wed}, "friday-night", `profile "nope" is not defined in the policy`},
 		{"no caller", Request{Profile: "prod-admin", Time: wed}, "allow-admins", "the request has no caller ARN"},
 	}

@@ -62,7 +62,7 @@ func ExamplePolicy_Explain() {
 		fmt.Printf("%s (line %d): %s\n", r.Rule, r.Line, r.Detail)
 	}
 	// Output:
-	// oncall-prod (line 7): outside its time windows: it is Sat 10:00 in Europe/Berlin
+	// oncall-prod (line 7): outside its time windows: it is Sat 10:00 CET in Europe/Berlin
 }
 
 func ExampleParse_errors() {

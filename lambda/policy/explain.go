@@ -73,7 +73,9 @@ func explainMiss(m miss, shown Rule, rule *compiledRule, r *Request, c *caller, 
 				continue
 			}
 			seen[tz] = true
-			local = append(local, c.time.In(w.loc).Format("Mon 15:04")+" in "+tz)
+			// The zone abbreviation tells the two passes of a repeated hour apart
+			// (Sun 01:30 BST, Sun 01:30 GMT).
+			local = append(local, c.time.In(w.loc).Format("Mon 15:04 MST")+" in "+tz)
 		}
 		return "outside its time windows: it is " + strings.Join(local, ", ")
 	}

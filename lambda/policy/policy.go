@@ -54,6 +54,15 @@ type Rule struct {
 // TimeWindow is a recurring window of local wall-clock time. Nil Days means every day
 // (the field was left out). End before Start means the window crosses midnight; it then
 // belongs to the day it starts on.
+//
+// An instant is inside the window when the zone's clocks, at that instant, show a time in
+// [Start, End) on one of the days. The engine only ever turns the request's instant into
+// local time, never a local time into an instant (which, as with time.Date, would have to
+// pick a meaning for a time that does not exist or exists twice). So daylight-saving
+// changes need no special case: local times the clocks skip (spring forward) match
+// nothing, local times the clocks show twice (fall back) match both times, and on those
+// nights a window is that much shorter or longer in elapsed time. See the package
+// documentation for an example.
 type TimeWindow struct {
 	Days     []time.Weekday
 	Start    string // HH:MM
@@ -205,7 +214,7 @@ type window struct {
 }
 
 // contains reports whether the request time falls inside the window on the wall clock
-// of the window's zone.
+// of the window's zone (see TimeWindow for what that means when the clocks change).
 func (w *window) contains(c *caller) bool {
 	now, day := c.wallClock(w.loc)
 	if w.start < w.end {
