@@ -66,6 +66,19 @@ func (f *FileCache) Dir() string { return f.dir }
 // Get returns the credentials stored under key if they have more than minRemaining
 // left. Missing, corrupt, foreign or loosely permitted files are a miss.
 func (f *FileCache) Get(key string, minRemaining time.Duration) (aws.Credentials, bool) {
+	return f.GetWithin(key, func(time.Duration) time.Duration { return minRemaining })
+}
+
+// GetFresh returns the credentials stored under key while they have more than
+// ServeMargin of their lifetime left: what a credential_process may hand out.
+func (f *FileCache) GetFresh(key string) (aws.Credentials, bool) {
+	return f.GetWithin(key, ServeMargin)
+}
+
+// GetWithin returns the credentials stored under key if they have more left than margin
+// says for their lifetime (from when they were stored to when they expire; 0 when the
+// entry does not say).
+func (f *FileCache) GetWithin(key string, margin func(lifetime time.Duration) time.Duration) (aws.Credentials, bool) {
 	if !validKey(key) || f.checkDir() != nil {
 		return aws.Credentials{}, false
 	}
@@ -82,8 +95,15 @@ func (f *FileCache) Get(key string, minRemaining time.Duration) (aws.Credentials
 	if err != nil {
 		return aws.Credentials{}, false
 	}
-	creds, err := decodeFile(data)
-	if err != nil || creds.Expires.Sub(f.now()) <= minRemaining {
+	creds, stored, err := decodeFile(data)
+	if err != nil {
+		return aws.Credentials{}, false
+	}
+	var lifetime time.Duration
+	if !stored.IsZero() && stored.Before(creds.Expires) {
+		lifetime = creds.Expires.Sub(stored)
+	}
+	if creds.Expires.Sub(f.now()) <= margin(lifetime) {
 		return aws.Credentials{}, false
 	}
 	return creds, true
@@ -108,6 +128,7 @@ func (f *FileCache) Put(key string, c aws.Credentials) error {
 		SessionToken:    c.SessionToken,
 		Expiration:      c.Expires.UTC(),
 		AccountID:       c.AccountID,
+		Stored:          f.now().UTC(),
 	})
 	if err != nil {
 		return fmt.Errorf("credential cache: encode: %w", err)
@@ -201,19 +222,22 @@ type cacheFile struct {
 	SessionToken    string    `json:"SessionToken"`
 	Expiration      time.Time `json:"Expiration"`
 	AccountID       string    `json:"AccountId,omitempty"`
+	// Stored is when the entry was written, right after the fetch: with Expiration it
+	// gives the lifetime that ServeMargin scales with. Older entries lack it.
+	Stored time.Time `json:"Stored,omitzero"`
 }
 
 // decodeFile parses a cache file. Its errors never quote the input, which holds secrets.
-func decodeFile(data []byte) (aws.Credentials, error) {
+func decodeFile(data []byte) (aws.Credentials, time.Time, error) {
 	var cf cacheFile
 	if err := json.Unmarshal(data, &cf); err != nil {
-		return aws.Credentials{}, errors.New("credential cache: corrupt file")
+		return aws.Credentials{}, time.Time{}, errors.New("credential cache: corrupt file")
 	}
 	switch {
 	case cf.Version != fileVersion:
-		return aws.Credentials{}, fmt.Errorf("credential cache: unknown version %d", cf.Version)
+		return aws.Credentials{}, time.Time{}, fmt.Errorf("credential cache: unknown version %d", cf.Version)
 	case cf.AccessKeyID == "" || cf.SecretAccessKey == "" || cf.Expiration.IsZero():
-		return aws.Credentials{}, errors.New("credential cache: incomplete entry")
+		return aws.Credentials{}, time.Time{}, errors.New("credential cache: incomplete entry")
 	}
 	return aws.Credentials{
 		AccessKeyID:     cf.AccessKeyID,
@@ -223,5 +247,5 @@ func decodeFile(data []byte) (aws.Credentials, error) {
 		CanExpire:       true,
 		Expires:         cf.Expiration,
 		AccountID:       cf.AccountID,
-	}, nil
+	}, cf.Stored, nil
 }

@@ -2,6 +2,7 @@ package credcache
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -291,7 +292,7 @@ func FuzzDecodeFile(f *testing.F) {
 	f.Add([]byte(`null`))
 	f.Add([]byte(`{"Expiration":"not a time"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		c, err := decodeFile(data)
+		c, _, err := decodeFile(data)
 		if err != nil {
 			if strings.Contains(err.Error(), string(data)) && len(data) > 8 {
 				t.Fatalf("error %q quotes the input", err)
@@ -323,5 +324,49 @@ func writeFile(t *testing.T, path, data string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Regression: credential-process served cached credentials only with more than a fixed
+// 16 minutes left, so profiles of 16 minutes or less never came from the cache.
+func TestFileCacheGetFreshScalesWithLifetime(t *testing.T) {
+	tests := []struct {
+		lifetime time.Duration
+		age      time.Duration
+		hit      bool
+	}{
+		{time.Hour, 0, true},
+		{time.Hour, 44*time.Minute - time.Second, true}, // 16 min + 1 s left
+		{time.Hour, 44 * time.Minute, false},
+		{20 * time.Minute, 4*time.Minute - time.Second, true},
+		{20 * time.Minute, 4 * time.Minute, false},
+		{16 * time.Minute, 0, true},
+		{16 * time.Minute, 4*time.Minute - time.Second, true}, // 12 min + 1 s left
+		{16 * time.Minute, 4 * time.Minute, false},
+		{15 * time.Minute, 0, true},
+		{15 * time.Minute, 4*time.Minute - time.Second, true}, // 11 min + 1 s left
+		{15 * time.Minute, 4 * time.Minute, false},            // never inside 11 min
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%v after %v", tt.lifetime, tt.age), func(t *testing.T) {
+			f := newTestFileCache(t)
+			key := CacheKey("k")
+			if err := f.Put(key, creds(1, t0.Add(tt.lifetime))); err != nil {
+				t.Fatal(err)
+			}
+			f.now = func() time.Time { return t0.Add(tt.age) }
+			if _, ok := f.GetFresh(key); ok != tt.hit {
+				t.Errorf("GetFresh hit = %v, want %v", ok, tt.hit)
+			}
+		})
+	}
+}
+
+func TestServeMarginNeverInsideMandatoryWindow(t *testing.T) {
+	for l := time.Duration(0); l <= 2*time.Hour; l += 10 * time.Second {
+		m := ServeMargin(l)
+		if m < mandatoryWindow || m > advisoryMargin {
+			t.Fatalf("ServeMargin(%v) = %v, outside [%v, %v]", l, m, mandatoryWindow, advisoryMargin)
+		}
 	}
 }

@@ -28,6 +28,30 @@ const (
 	minRefreshInterval = 30 * time.Second
 )
 
+// Margins for handing cached credentials to a new process (ServeMargin).
+const (
+	// advisoryMargin keeps botocore outside its 15-minute advisory window, in which it
+	// runs a credential_process again before every request.
+	advisoryMargin = 16 * time.Minute
+	// minCacheUse is how long, at least, short sessions are served from a cache.
+	minCacheUse = 4 * time.Minute
+)
+
+// ServeMargin is how much of its lifetime cached credentials must have left to be handed
+// to a new process, such as the AWS CLI running vend as its credential_process. It is
+// 16 minutes for sessions of 20 minutes or more. Shorter sessions start inside
+// botocore's advisory window anyway, so a fixed 16 minutes would never serve them from
+// the cache at all: for them the margin shrinks with the lifetime (lifetime - 4 min), but
+// never below the 11-minute mandatory window, so no SDK is ever given credentials it
+// must refresh at once. A 15-minute session is thus served for its first 4 minutes. An
+// unknown lifetime (0) counts as long.
+func ServeMargin(lifetime time.Duration) time.Duration {
+	if lifetime <= 0 {
+		return advisoryMargin
+	}
+	return max(mandatoryWindow, min(advisoryMargin, lifetime-minCacheUse))
+}
+
 // refreshAt is the refresh schedule: when credentials fetched at fetched and expiring at
 // expires should be replaced.
 //

@@ -21,10 +21,6 @@ import (
 	"github.com/vend-tvm/vend/cli/internal/tvmclient"
 )
 
-// MinRemaining is how long cached credentials must still be valid to be served: botocore
-// refreshes 15 minutes before expiry, so anything shorter would be fetched again at once.
-const MinRemaining = 16 * time.Minute
-
 // CredentialProcessOptions are the dependencies and flags of `vend credential-process`.
 type CredentialProcessOptions struct {
 	IO       *iostreams.IOStreams
@@ -52,8 +48,11 @@ credential_process. Add a profile to ~/.aws/config:
 
 The AWS CLI runs the process for every command, so vend keeps the credentials in a
 private disk cache (mode 0600 files in a 0700 directory under your user cache
-directory) and serves them from there while more than 16 minutes remain. Errors go to
-stderr, which the AWS CLI shows.`,
+directory) and serves them from there while more than 16 minutes remain, so that the
+AWS CLI never sees them inside its 15-minute refresh window. Sessions shorter than 20
+minutes start inside that window: they are served while their lifetime less 4 minutes
+remains, and never with 11 minutes or less. Errors go to stderr, which the AWS CLI
+shows.`,
 		Example: `  # ~/.aws/config
   [profile deploy]
   credential_process = vend credential-process deploy
@@ -121,7 +120,7 @@ func credentialProcessRun(opts *CredentialProcessOptions) error {
 	key := credcache.CacheKey(remote.Client.URL(), opts.Profile, base.AccessKeyID, strconv.Itoa(remote.Settings.Duration.Seconds()))
 	cache := openCache(opts)
 	if cache != nil {
-		if creds, ok := cache.Get(key, MinRemaining); ok {
+		if creds, ok := cache.GetFresh(key); ok {
 			return Write(opts.IO.Out, creds)
 		}
 	}

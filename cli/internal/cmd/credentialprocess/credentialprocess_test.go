@@ -147,17 +147,33 @@ func TestCredentialProcessOutputAndCache(t *testing.T) {
 	})
 }
 
-func TestCredentialProcessShortLivedNotServedFromCache(t *testing.T) {
+// Regression: a profile whose sessions last 15 minutes was never served from the cache
+// (its margin was a fixed 16 minutes), so the AWS CLI called the TVM for every command.
+func TestCredentialProcessCachesShortSessions(t *testing.T) {
 	e := cmdtest.New(t)
-	// 15 minutes left is less than MinRemaining: every run must ask again.
 	e.TVM.Handle(wire.PathCredentials, tvmtest.Allow(15*time.Minute))
+	for range 3 {
+		if err := e.Run(t, NewCmdCredentialProcess(e.F, nil), "deploy"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := e.TVM.CallCount(wire.PathCredentials); n != 1 {
+		t.Errorf("TVM calls = %d, want 1 (then the cache)", n)
+	}
+}
+
+// Cached credentials with less than botocore's mandatory window (plus a minute) left are
+// never handed out, whatever their lifetime.
+func TestCredentialProcessNeverServesInsideTheMandatoryWindow(t *testing.T) {
+	e := cmdtest.New(t)
+	e.TVM.Handle(wire.PathCredentials, tvmtest.Allow(11*time.Minute))
 	for range 2 {
 		if err := e.Run(t, NewCmdCredentialProcess(e.F, nil), "deploy"); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if n := e.TVM.CallCount(wire.PathCredentials); n != 2 {
-		t.Errorf("TVM calls = %d, want 2", n)
+		t.Errorf("TVM calls = %d, want 2: 11 minutes left is inside the window", n)
 	}
 }
 
