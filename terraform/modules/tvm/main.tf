@@ -22,11 +22,17 @@ locals {
     [],
   )
 
+  # The TVM's default bound is 15m, or the TTL when that is longer (lambda/cmd/tvm); the
+  # module passes the value it means explicitly, so the environment shows it.
+  policy_ttl_seconds   = sum([for m in regexall("([0-9]+)(s|m|h)", var.policy_ttl) : tonumber(m[0]) * { s = 1, m = 60, h = 3600 }[m[1]]])
+  policy_max_staleness = var.policy_max_staleness != null ? var.policy_max_staleness : (local.policy_ttl_seconds > 900 ? var.policy_ttl : "15m")
+
   # The TVM's configuration contract (read by lambda/cmd/tvm). Exposed as an output so a
   # local runner starts the same binary with the same settings.
   environment = {
     VEND_POLICY_PARAMETER       = local.policy_parameter_name
     VEND_POLICY_TTL             = var.policy_ttl
+    VEND_POLICY_MAX_STALENESS   = local.policy_max_staleness
     VEND_SOURCE_IDENTITY_PREFIX = var.source_identity_prefix
     VEND_SESSION_TAGS           = tostring(var.session_tags)
     VEND_RATE_LIMIT             = tostring(var.rate_limit)
@@ -85,6 +91,19 @@ locals {
     Version   = "2012-10-17"
     Statement = concat(local.vend_statements, local.kms_statements)
   }
+
+  # Log lines of the policy source that get a metric filter and an alarm (see
+  # site/content/operations.md): the key is the line's msg.
+  policy_log_alarms = var.alarms_enabled ? {
+    policy_stale = {
+      metric      = "PolicyStale"
+      description = "The vend TVM ${var.name} cannot read its policy parameter (SSM throttling, errors or network) and serves its last valid policy, until it is older than ${local.policy_max_staleness}. The policy_stale log lines say why and how old it is."
+    }
+    policy_unavailable = {
+      metric      = "PolicyUnavailable"
+      description = "The vend TVM ${var.name} refuses requests with policy_unavailable: its policy parameter is missing, unreadable or undecryptable, or SSM has failed for longer than ${local.policy_max_staleness}. The policy_unavailable log lines name the parameter and the reason."
+    }
+  } : {}
 
   function_url = var.frontend == "function_url"
   http_api     = var.frontend == "http_api"
@@ -277,6 +296,41 @@ resource "aws_cloudwatch_metric_alarm" "throttles" {
   period              = var.alarm_period
   evaluation_periods  = 1
   threshold           = var.alarm_throttles_threshold
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_sns_topic_arn == null ? [] : [var.alarm_sns_topic_arn]
+  ok_actions          = var.alarm_sns_topic_arn == null ? [] : [var.alarm_sns_topic_arn]
+  tags                = var.tags
+}
+
+# The policy source logs policy_stale while it serves a policy it cannot re-read, and
+# policy_unavailable while it refuses; the JSON lines become metrics in vend/<name>.
+resource "aws_cloudwatch_log_metric_filter" "policy" {
+  for_each = local.policy_log_alarms
+
+  name           = "${var.name}-${replace(each.key, "_", "-")}"
+  log_group_name = aws_cloudwatch_log_group.this.name
+  pattern        = "{ $.msg = \"${each.key}\" }"
+
+  metric_transformation {
+    name      = each.value.metric
+    namespace = "vend/${var.name}"
+    value     = "1"
+    unit      = "Count"
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "policy" {
+  for_each = local.policy_log_alarms
+
+  alarm_name          = "${var.name}-${replace(each.key, "_", "-")}"
+  alarm_description   = each.value.description
+  namespace           = aws_cloudwatch_log_metric_filter.policy[each.key].metric_transformation[0].namespace
+  metric_name         = aws_cloudwatch_log_metric_filter.policy[each.key].metric_transformation[0].name
+  statistic           = "Sum"
+  period              = var.alarm_period
+  evaluation_periods  = 1
+  threshold           = 1
   comparison_operator = "GreaterThanOrEqualToThreshold"
   treat_missing_data  = "notBreaching"
   alarm_actions       = var.alarm_sns_topic_arn == null ? [] : [var.alarm_sns_topic_arn]

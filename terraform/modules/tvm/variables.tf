@@ -130,6 +130,24 @@ variable "policy_ttl" {
   }
 }
 
+variable "policy_max_staleness" {
+  description = "How long the TVM keeps serving the last valid policy while SSM throttles, fails or cannot be reached, counted from the last successful read (a Go duration from policy_ttl to 24h; it cannot be turned off). Null uses 15m, or policy_ttl when that is longer. A deleted or unreadable parameter is refused at the next refresh, whatever this says."
+  type        = string
+  default     = null
+
+  validation {
+    # Whole s, m and h, as policy_ttl; summed to seconds to compare with policy_ttl and 24h.
+    condition = var.policy_max_staleness == null || try(
+      can(regex("^([0-9]+(s|m|h))+$", var.policy_max_staleness)) &&
+      sum([for m in regexall("([0-9]+)(s|m|h)", var.policy_max_staleness) : tonumber(m[0]) * { s = 1, m = 60, h = 3600 }[m[1]]]) >=
+      sum([for m in regexall("([0-9]+)(s|m|h)", var.policy_ttl) : tonumber(m[0]) * { s = 1, m = 60, h = 3600 }[m[1]]]) &&
+      sum([for m in regexall("([0-9]+)(s|m|h)", var.policy_max_staleness) : tonumber(m[0]) * { s = 1, m = 60, h = 3600 }[m[1]]]) <= 86400,
+      false,
+    )
+    error_message = "The policy_max_staleness must be a Go duration in whole s, m or h from policy_ttl up to 24h, such as 15m or 1h. It bounds how long a policy that cannot be re-read is served, so it cannot be 0 or off; leave it null for the default."
+  }
+}
+
 variable "source_identity_prefix" {
   description = "Prefix of the SourceIdentity the TVM sets on every session. The protected roles' trust policies must use the same prefix."
   type        = string
@@ -230,7 +248,7 @@ variable "reserved_concurrency" {
 }
 
 variable "alarms_enabled" {
-  description = "Create CloudWatch alarms on the function's Errors and Throttles."
+  description = "Create CloudWatch alarms on the function's Errors and Throttles, and log metric filters with alarms on its policy_stale and policy_unavailable lines."
   type        = bool
   default     = true
 }

@@ -94,6 +94,7 @@ run "defaults" {
     condition = aws_lambda_function.this.environment[0].variables == tomap({
       VEND_POLICY_PARAMETER       = "/vend/vend-tvm/policy"
       VEND_POLICY_TTL             = "60s"
+      VEND_POLICY_MAX_STALENESS   = "15m"
       VEND_SOURCE_IDENTITY_PREFIX = "vend-"
       VEND_SESSION_TAGS           = "true"
       VEND_RATE_LIMIT             = "10"
@@ -236,6 +237,30 @@ run "defaults" {
     )
     error_message = "Errors and Throttles alarms must watch the function, without actions when no topic is given."
   }
+
+  assert {
+    condition = {
+      for k, f in aws_cloudwatch_log_metric_filter.policy : k => [f.name, f.log_group_name, f.pattern, f.metric_transformation[0].namespace, f.metric_transformation[0].name, f.metric_transformation[0].value]
+      } == {
+      policy_stale       = ["vend-tvm-policy-stale", "/aws/lambda/vend-tvm", "{ $.msg = \"policy_stale\" }", "vend/vend-tvm", "PolicyStale", "1"]
+      policy_unavailable = ["vend-tvm-policy-unavailable", "/aws/lambda/vend-tvm", "{ $.msg = \"policy_unavailable\" }", "vend/vend-tvm", "PolicyUnavailable", "1"]
+    }
+    error_message = "The policy_stale and policy_unavailable log lines of the function's log group must each become a metric in vend/<name>."
+  }
+
+  assert {
+    condition = alltrue([
+      for k, a in aws_cloudwatch_metric_alarm.policy :
+      a.namespace == "vend/vend-tvm" && a.metric_name == aws_cloudwatch_log_metric_filter.policy[k].metric_transformation[0].name &&
+      a.statistic == "Sum" && a.threshold == 1 && a.comparison_operator == "GreaterThanOrEqualToThreshold" && a.treat_missing_data == "notBreaching"
+    ]) && toset(keys(aws_cloudwatch_metric_alarm.policy)) == toset(["policy_stale", "policy_unavailable"])
+    error_message = "Each policy metric must raise an alarm on its first line."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.policy["policy_unavailable"].alarm_name == "vend-tvm-policy-unavailable" && strcontains(aws_cloudwatch_metric_alarm.policy["policy_stale"].alarm_description, "older than 15m")
+    error_message = "The policy alarms must be named after the function and state the staleness bound."
+  }
 }
 
 run "kms_key" {
@@ -332,6 +357,7 @@ run "options" {
     session_tags           = false
     rate_limit             = 0
     policy_ttl             = "5m"
+    policy_max_staleness   = "1h"
     source_identity_prefix = "tvm."
     alarm_sns_topic_arn    = "arn:aws:sns:eu-west-1:111111111111:vend-alarms"
     policy_parameter_name  = "/platform/vend/policy"
@@ -346,6 +372,7 @@ run "options" {
     condition = output.environment == tomap({
       VEND_POLICY_PARAMETER       = "/platform/vend/policy"
       VEND_POLICY_TTL             = "5m"
+      VEND_POLICY_MAX_STALENESS   = "1h"
       VEND_SOURCE_IDENTITY_PREFIX = "tvm."
       VEND_SESSION_TAGS           = "false"
       VEND_RATE_LIMIT             = "0"
@@ -369,6 +396,16 @@ run "options" {
   }
 
   assert {
+    condition     = alltrue([for a in aws_cloudwatch_metric_alarm.policy : tolist(a.alarm_actions) == tolist([var.alarm_sns_topic_arn]) && tolist(a.ok_actions) == tolist([var.alarm_sns_topic_arn])])
+    error_message = "The policy alarms must notify the SNS topic when they fire and when they recover."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_log_metric_filter.policy["policy_stale"].metric_transformation[0].namespace == "vend/tvm-prod"
+    error_message = "The policy metrics' namespace must derive from the name variable."
+  }
+
+  assert {
     condition     = aws_cloudwatch_metric_alarm.errors[0].alarm_name == "tvm-prod-errors" && aws_iam_role.this.name == "tvm-prod"
     error_message = "Names must derive from the name variable."
   }
@@ -380,8 +417,36 @@ run "no_alarms" {
   }
 
   assert {
-    condition     = length(aws_cloudwatch_metric_alarm.errors) == 0 && length(aws_cloudwatch_metric_alarm.throttles) == 0
-    error_message = "alarms_enabled = false must create no alarms."
+    condition     = length(aws_cloudwatch_metric_alarm.errors) == 0 && length(aws_cloudwatch_metric_alarm.throttles) == 0 && length(aws_cloudwatch_metric_alarm.policy) == 0 && length(aws_cloudwatch_log_metric_filter.policy) == 0
+    error_message = "alarms_enabled = false must create no alarms and no metric filters."
+  }
+
+  assert {
+    condition     = output.environment["VEND_POLICY_MAX_STALENESS"] == "15m"
+    error_message = "The staleness bound does not depend on the alarms."
+  }
+}
+
+run "policy_max_staleness_follows_a_long_ttl" {
+  variables {
+    policy_ttl = "30m"
+  }
+
+  assert {
+    condition     = output.environment["VEND_POLICY_MAX_STALENESS"] == "30m" && output.environment["VEND_POLICY_TTL"] == "30m"
+    error_message = "Without policy_max_staleness the bound must be 15m, or policy_ttl when that is longer, as in the TVM."
+  }
+}
+
+run "policy_max_staleness_equal_to_ttl" {
+  variables {
+    policy_ttl           = "1m30s"
+    policy_max_staleness = "90s"
+  }
+
+  assert {
+    condition     = output.environment["VEND_POLICY_MAX_STALENESS"] == "90s"
+    error_message = "A bound equal to the TTL (never serve a policy that could not be re-read) must be accepted."
   }
 }
 
@@ -579,6 +644,57 @@ run "rejects_zero_policy_ttl" {
   }
 
   expect_failures = [var.policy_ttl]
+}
+
+run "rejects_zero_policy_max_staleness" {
+  command = plan
+
+  variables {
+    policy_max_staleness = "0s"
+  }
+
+  expect_failures = [var.policy_max_staleness]
+}
+
+run "rejects_policy_max_staleness_off" {
+  command = plan
+
+  variables {
+    policy_max_staleness = "off"
+  }
+
+  expect_failures = [var.policy_max_staleness]
+}
+
+run "rejects_sub_second_policy_max_staleness" {
+  command = plan
+
+  variables {
+    policy_max_staleness = "500ms"
+  }
+
+  expect_failures = [var.policy_max_staleness]
+}
+
+run "rejects_policy_max_staleness_below_ttl" {
+  command = plan
+
+  variables {
+    policy_ttl           = "5m"
+    policy_max_staleness = "4m59s"
+  }
+
+  expect_failures = [var.policy_max_staleness]
+}
+
+run "rejects_policy_max_staleness_over_a_day" {
+  command = plan
+
+  variables {
+    policy_max_staleness = "24h1s"
+  }
+
+  expect_failures = [var.policy_max_staleness]
 }
 
 run "rejects_long_timeout" {
