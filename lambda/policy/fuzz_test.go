@@ -91,6 +91,9 @@ func assertTerminalSafe(t *testing.T, p *Policy) {
 			check("window", w.Start+w.End+w.Timezone, false)
 		}
 	}
+	for _, w := range p.Warnings() {
+		check("warning", w.String(), false)
+	}
 }
 
 func withoutLines(rules []Rule) []Rule {

@@ -90,6 +90,7 @@ func Parse(data []byte) (*Policy, error) {
 	}
 	sum := sha256.Sum256(data)
 	p.hash = "sha256:" + hex.EncodeToString(sum[:])
+	p.warnings = l.warnings()
 	return p, nil
 }
 
@@ -184,6 +185,7 @@ func isNull(n *yaml.Node) bool {
 // loader walks the node tree, collecting every problem rather than stopping at the first.
 type loader struct {
 	errs   []*fieldError
+	warns  []*fieldError
 	visits int
 	budget bool // set once visits exceed maxNodeVisits; the walk then winds down
 	tz     map[string]*time.Location
@@ -195,6 +197,28 @@ func (l *loader) errorf(path string, n *yaml.Node, format string, args ...any) {
 		line = n.Line
 	}
 	l.errs = append(l.errs, &fieldError{path: path, line: line, msg: fmt.Sprintf(format, args...)})
+}
+
+func (l *loader) warnf(path string, n *yaml.Node, format string, args ...any) {
+	line := 0
+	if n != nil {
+		line = n.Line
+	}
+	l.warns = append(l.warns, &fieldError{path: path, line: line, msg: fmt.Sprintf(format, args...)})
+}
+
+// warnings orders the warnings by line and drops repeats, as invalid does for errors.
+func (l *loader) warnings() []Warning {
+	seen := make(map[fieldError]bool, len(l.warns))
+	var out []Warning
+	for _, w := range l.warns {
+		if !seen[*w] {
+			seen[*w] = true
+			out = append(out, Warning{Path: w.path, Line: w.line, Message: w.msg})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Warning) int { return cmp.Compare(a.Line, b.Line) })
+	return out
 }
 
 // refusedRune returns the first character of s that a policy string must not contain,
@@ -711,8 +735,9 @@ func (l *loader) loadRule(path string, item *yaml.Node) (ruleDraft, bool) {
 		}
 	}
 
+	var principalNodes []*yaml.Node
 	if v := l.required(path, item, f, "principals", "; list ARN patterns of callers, or \"*\" for any caller"); v != nil {
-		r.Principals, _ = l.stringList(path+".principals", v, checkARNPattern)
+		r.Principals, principalNodes = l.stringList(path+".principals", v, checkARNPattern)
 	}
 
 	if v := l.optional(path, f, "accounts", "; list account IDs, or leave the field out to match any account"); v != nil {
@@ -755,6 +780,19 @@ func (l *loader) loadRule(path string, item *yaml.Node) (ruleDraft, bool) {
 				l.errorf(path+".reason", v, "is empty; write one, or leave the field out for the default reason")
 			}
 			r.Reason = s
+		}
+	}
+
+	// A deny that matches more than meant refuses more, which is safe; only allows are
+	// checked. The accounts condition pins the account as well as the pattern can.
+	if r.Effect == Allow && len(r.Accounts) == 0 {
+		for i, pat := range r.Principals {
+			if identityCenterAnyAccount(pat) {
+				l.warnf(fmt.Sprintf("%s.principals[%d]", path, i), principalNodes[i],
+					"principal pattern %q matches IAM Identity Center (AWSReservedSSO_*) sessions in any account; "+
+						"anyone who can create a role with that name in any AWS account can choose its session name, "+
+						"such as alice@example.com: pin the account in the pattern, or list accounts in the rule", pat)
+			}
 		}
 	}
 

@@ -3,6 +3,7 @@ package policy
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -309,6 +310,74 @@ func checkARNPattern(pattern string) error {
 			pattern, partition, account, roleNameOf(resource))
 	}
 	return nil
+}
+
+// identityCenterRolePrefix starts the resource of every IAM Identity Center session:
+// assumed-role/AWSReservedSSO_PERMISSIONSET_HASH/USER.
+const identityCenterRolePrefix = "assumed-role/AWSReservedSSO_"
+
+// identityCenterAnyAccount reports whether a principal pattern can match an IAM Identity
+// Center session (arn:PARTITION:sts::ACCOUNT:assumed-role/AWSReservedSSO_*/*) in an
+// account it does not name. Such a session is only as trustworthy as its account: the
+// role name is not reserved, so anyone who can create roles in some account can create
+// AWSReservedSSO_Engineer_x there, assume it with the session name alice@example.com, and
+// match. "*" is not reported: it claims no identity.
+func identityCenterAnyAccount(pattern string) bool {
+	if pattern == "*" {
+		return false
+	}
+	parts, ok := splitARN(pattern)
+	if !ok {
+		return false
+	}
+	service, region, account, resource := parts[2], parts[3], parts[4], parts[5]
+	return hasWildcard(account) && matchGlob(service, "sts") && matchGlob(region, "") &&
+		globMatchesPrefix(resource, identityCenterRolePrefix)
+}
+
+// globMatchesPrefix reports whether pattern matches some string that starts with prefix,
+// an ASCII literal. It runs the pattern as an automaton over prefix: a state is a
+// position in the pattern, and any state left at the end can be completed, because every
+// rest of a pattern matches some string.
+func globMatchesPrefix(pattern, prefix string) bool {
+	cur := make([]bool, len(pattern)+1)
+	next := make([]bool, len(pattern)+1)
+	closeStars := func(states []bool) {
+		for i := 0; i < len(pattern); i++ {
+			if states[i] && pattern[i] == '*' {
+				states[i+1] = true
+			}
+		}
+	}
+	cur[0] = true
+	closeStars(cur)
+	for k := 0; k < len(prefix); k++ {
+		clear(next)
+		live := false
+		for i := 0; i < len(pattern); i++ {
+			if !cur[i] {
+				continue
+			}
+			switch pattern[i] {
+			case '*':
+				next[i] = true
+			case '?':
+				next[i+1] = true
+			default:
+				if pattern[i] != prefix[k] {
+					continue
+				}
+				next[i+1] = true
+			}
+			live = true
+		}
+		if !live {
+			return false
+		}
+		closeStars(next)
+		cur, next = next, cur
+	}
+	return slices.Contains(cur, true)
 }
 
 func hasWildcard(s string) bool { return strings.ContainsAny(s, "*?") }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math/bits"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -70,6 +71,25 @@ type TimeWindow struct {
 	Timezone string // IANA name
 }
 
+// Warning is a finding in a policy that loads, but that probably does not mean what its
+// author meant. Warnings never change a decision.
+type Warning struct {
+	Path    string // e.g. rules[3].principals[0]
+	Line    int    // YAML line, 0 when unknown
+	Message string
+}
+
+func (w Warning) String() string {
+	s := w.Message
+	if w.Path != "" {
+		s = w.Path + ": " + s
+	}
+	if w.Line > 0 {
+		s += " (line " + strconv.Itoa(w.Line) + ")"
+	}
+	return s
+}
+
 // Request is one question to the policy: may this verified caller have this profile now?
 type Request struct {
 	PrincipalARN string
@@ -102,6 +122,7 @@ type Policy struct {
 	words      int            // uint64 words per candidate bitset
 	cands      []uint64       // len(profiles) bitsets over rules, words each
 	principals principalIndex // the shared parts of all principal patterns
+	warnings   []Warning      // by line
 }
 
 // Hash returns "sha256:" and the hex SHA-256 of the policy file's bytes.
@@ -138,6 +159,15 @@ func (p *Policy) Profiles() []Profile {
 		return nil
 	}
 	return slices.Clone(p.profiles)
+}
+
+// Warnings returns what the loader found questionable in the policy, ordered by line.
+// The result is a copy.
+func (p *Policy) Warnings() []Warning {
+	if p == nil {
+		return nil
+	}
+	return slices.Clone(p.warnings)
 }
 
 // Rules returns the rules in file order. The result is a copy.
