@@ -83,13 +83,13 @@ func TestPolicyTest(t *testing.T) {
 		},
 		{
 			name:     "default deny names the failed condition",
-			args:     []string{"--principal", "arn:aws:sts::555555555555:assumed-role/AWSReservedSSO_Engineer_x/bob", "--profile", "staging-readonly", "--at", monday},
+			args:     []string{"--principal", "arn:aws:sts::222222222222:assumed-role/AWSReservedSSO_Engineer_x/bob", "--profile", "staging-readonly", "--at", monday},
 			wantCode: status.Denied,
 			want:     []string{"DENY", "default-deny", "organisation none", "no organisation"},
 		},
 		{
 			name:     "org makes it allowed",
-			args:     []string{"--principal", "arn:aws:sts::555555555555:assumed-role/AWSReservedSSO_Engineer_x/bob", "--profile", "staging-readonly", "--org-id", "o-abc123def4", "--at", monday},
+			args:     []string{"--principal", "arn:aws:sts::222222222222:assumed-role/AWSReservedSSO_Engineer_x/bob", "--profile", "staging-readonly", "--org-id", "o-abc123def4", "--at", monday},
 			wantCode: status.OK,
 			want:     []string{"ALLOW", "engineers-read"},
 		},

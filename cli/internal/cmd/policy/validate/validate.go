@@ -64,6 +64,10 @@ func validateRun(opts *ValidateOptions) error {
 		fmt.Fprintf(opts.IO.Out, "%s: ok (%s, %d %s, %d %s)\n", file, p.Hash(),
 			len(p.Profiles()), plural(len(p.Profiles()), "profile", "profiles"),
 			len(p.Rules()), plural(len(p.Rules()), "rule", "rules"))
+		// The file name too: validate takes many files, and a line alone is ambiguous.
+		for _, w := range p.Warnings() {
+			fmt.Fprintf(opts.IO.ErrOut, "vend: warning: %s:%d: %s: %s\n", file, w.Line, w.Path, w.Message)
+		}
 	}
 	if failed > 0 {
 		fmt.Fprintf(opts.IO.ErrOut, "vend: %d of %d policy %s %s invalid\n", failed, len(opts.Files),

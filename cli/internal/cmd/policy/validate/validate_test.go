@@ -55,6 +55,28 @@ func TestValidate(t *testing.T) {
 	}
 }
 
+// TestValidateWarnings pins that warnings go to stderr with the file and line, one a
+// line, and leave a valid file valid (exit 0).
+func TestValidateWarnings(t *testing.T) {
+	valid := filepath.Join("testdata", "valid.yaml")
+	warn := filepath.Join("testdata", "warn.yaml")
+	e := cmdtest.New(t)
+	err := e.Run(t, NewCmdValidate(e.F, nil), valid, warn)
+	if got := status.Code(err); got != status.OK {
+		t.Fatalf("exit %d (%v), want %d", got, err, status.OK)
+	}
+	if out := e.Out.String(); !strings.Contains(out, valid+": ok (") || !strings.Contains(out, warn+": ok (") || strings.Contains(out, "warning") {
+		t.Errorf("stdout:\n%s", out)
+	}
+	want := "vend: warning: " + warn + ":12: rules[0].principals[0]: principal pattern " +
+		`"arn:aws:sts::*:assumed-role/AWSReservedSSO_Engineer_*/*" matches IAM Identity Center (AWSReservedSSO_*) sessions in any account; ` +
+		"anyone who can create a role with that name in any AWS account can choose its session name, such as alice@example.com: " +
+		"pin the account in the pattern, or list accounts in the rule\n"
+	if got := e.ErrOut.String(); got != want {
+		t.Errorf("stderr:\n%s\nwant:\n%s", got, want)
+	}
+}
+
 func TestValidateNeedsFiles(t *testing.T) {
 	e := cmdtest.New(t)
 	if err := e.Run(t, NewCmdValidate(e.F, nil)); status.Code(err) != status.Usage {
