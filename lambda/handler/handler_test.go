@@ -221,7 +221,7 @@ func TestHandler(t *testing.T) {
 				if c.AccountID != "111111111111" || c.Profile != "prod-readonly" || c.RoleARN != "arn:aws:iam::111111111111:role/vend/prod-readonly" {
 					t.Errorf("vend fields = %+v", c)
 				}
-				if !strings.HasPrefix(c.SourceIdentity, "vend-jane.doe@example.com-") || r.Headers[wire.HeaderSourceIdentity] != c.SourceIdentity {
+				if !strings.HasPrefix(c.SourceIdentity, "vend-jane.doe@example.com.111122223333-") || r.Headers[wire.HeaderSourceIdentity] != c.SourceIdentity {
 					t.Errorf("source identity = %q, header %q", c.SourceIdentity, r.Headers[wire.HeaderSourceIdentity])
 				}
 				if line["caller_access_key_id"] != "ASIAEXAMPLECALLER" {
@@ -522,7 +522,7 @@ func TestProfilesAndWhoami(t *testing.T) {
 		got["prod-admin"].Allowed || got["prod-admin"].Rule != "no-admin" || got["prod-admin"].MaxDurationSeconds != 3600 {
 		t.Errorf("profiles = %+v", ps.Profiles)
 	}
-	if ps.Caller.PrincipalType != "identity-center" || ps.Caller.Name != "jane.doe@example.com" || ps.PolicyHash == "" {
+	if ps.Caller.PrincipalType != "identity-center" || ps.Caller.Name != "jane.doe@example.com (Identity Center, account 111122223333)" || ps.PolicyHash == "" {
 		t.Errorf("caller = %+v", ps.Caller)
 	}
 	decisionLine(t, hs.logs.String())
@@ -535,7 +535,7 @@ func TestProfilesAndWhoami(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.Body), &w); err != nil {
 		t.Fatal(err)
 	}
-	if w.Caller.ARN != ev.RequestContext.Authorizer.IAM.UserARN || !strings.HasPrefix(w.SourceIdentity, "vend-jane.doe@example.com-") ||
+	if w.Caller.ARN != ev.RequestContext.Authorizer.IAM.UserARN || !strings.HasPrefix(w.SourceIdentity, "vend-jane.doe@example.com.111122223333-") ||
 		w.PolicyVersion != 1 || w.TVMVersion != "test-1.2.3" || w.TVMCommit != "abc123def456" || w.TVMBuildDate != "2026-11-01T00:00:00Z" || w.RequestID == "" {
 		t.Errorf("whoami = %+v", w)
 	}

@@ -11,10 +11,12 @@
 //   - The session name of an assumed-role caller is chosen by whoever assumed the role and
 //     proves nothing, so it is never treated as a person's name, except for IAM Identity
 //     Center roles, where AWS sets it to the user's name. The assumed-role ARN carries no
-//     role path, so those roles are recognised by the role name prefix "AWSReservedSSO_"
-//     that Identity Center gives them. A customer-made role named AWSReservedSSO_x in an
-//     account would be classified as Identity Center too; creating roles with that prefix
-//     should be denied by SCP, and the classification is used for display and naming only,
-//     never for authorisation (the policy sees the full ARN).
+//     role path, so those roles are recognised by their name alone: exactly
+//     AWSReservedSSO_<permission set>_<16 hex>. Anyone who may create a role of that
+//     name in an account (outside the SSO service) could choose the session name too, so
+//     the person's name is never shown or put in a SourceIdentity without the account AWS
+//     verified, policies should pin accounts in such patterns (vend policy validate
+//     warns), and the guardrails deny creating such roles. The classification is for
+//     display and naming only, never for authorisation: the policy sees the full ARN.
 //   - No MFA or session-tag information reaches the TVM through this block.
 package identity

@@ -28,8 +28,28 @@ const (
 
 // identityCenterRolePrefix is the name prefix IAM Identity Center gives the roles it
 // provisions for permission sets (their path, /aws-reserved/sso.amazonaws.com/, is not
-// visible in an assumed-role ARN).
+// visible in an assumed-role ARN). Their names are AWSReservedSSO_<permission set>_<16
+// hex characters>; only names of exactly that shape are classified as Identity Center.
 const identityCenterRolePrefix = "AWSReservedSSO_"
+
+// identityCenterRole reports whether role has the exact shape of a role that Identity
+// Center provisions for a permission set.
+func identityCenterRole(role string) bool {
+	rest, ok := strings.CutPrefix(role, identityCenterRolePrefix)
+	if !ok {
+		return false
+	}
+	i := strings.LastIndexByte(rest, '_')
+	if i < 1 || len(rest)-i-1 != 16 {
+		return false
+	}
+	for _, c := range rest[i+1:] {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
 
 // maxARNLength bounds what is accepted from the event; IAM ARNs are at most 2048.
 const maxARNLength = 2048
@@ -62,8 +82,11 @@ type Caller struct {
 	// RoleName and SessionName are set for assumed-role and identity-center callers.
 	RoleName    string
 	SessionName string
-	// Name is human-readable and for display only: the person's name for Identity
-	// Center, the user name for IAM users, "role/session" for other role sessions.
+	// Name is human-readable and for display only: the user name for IAM users,
+	// "role/session" for role sessions, and for Identity Center "person (Identity
+	// Center, account ACCOUNT)": the person's name is the session name, which whoever can
+	// create a role of that name in an account could choose too, so it never appears
+	// without the account AWS verified.
 	Name string
 }
 
@@ -152,8 +175,8 @@ func ParseARN(arn string) (Caller, error) {
 				return Caller{}, errors.New("principal arn is a malformed assumed-role arn")
 			}
 			c.RoleName, c.SessionName = role, session
-			if strings.HasPrefix(role, identityCenterRolePrefix) {
-				c.Type, c.Name = TypeIdentityCenter, session
+			if identityCenterRole(role) {
+				c.Type, c.Name = TypeIdentityCenter, session+" (Identity Center, account "+account+")"
 			} else {
 				c.Type, c.Name = TypeAssumedRole, role+"/"+session
 			}

@@ -39,7 +39,7 @@ func TestFromAuthorizer(t *testing.T) {
 		{
 			name:     "identity center",
 			in:       &Authorizer{AccountID: "111122223333", UserARN: "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/jane.doe@example.com"},
-			wantType: TypeIdentityCenter, wantName: "jane.doe@example.com",
+			wantType: TypeIdentityCenter, wantName: "jane.doe@example.com (Identity Center, account 111122223333)",
 		},
 		{
 			name:     "root",
@@ -106,14 +106,16 @@ func TestSourceIdentity(t *testing.T) {
 	tests := []struct {
 		name, arn, prefix, wantReadable string
 	}{
-		{name: "identity center person", arn: "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_0123/jane.doe@example.com", prefix: "vend-", wantReadable: "vend-jane.doe@example.com-"},
+		{name: "identity center person with the account", arn: "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/jane.doe@example.com", prefix: "vend-", wantReadable: "vend-jane.doe@example.com.111122223333-"},
+		{name: "identity center long name keeps the account", arn: "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/" + strings.Repeat("j", 40) + "@example.com", prefix: "vend-", wantReadable: "vend-" + strings.Repeat("j", 64-5-1-16-13) + ".111122223333-"},
+		{name: "lookalike role is a role session", arn: "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_0123/jane.doe@example.com", prefix: "vend-", wantReadable: "vend-AWSReservedSSO_Admin_0123.jane.doe@example-"},
 		{name: "iam user", arn: "arn:aws:iam::111122223333:user/ops/alice", prefix: "vend-", wantReadable: "vend-alice-"},
 		{name: "role session keeps role", arn: "arn:aws:sts::111122223333:assumed-role/ci/jane.doe@example.com", prefix: "vend-", wantReadable: "vend-ci.jane.doe@example.com-"},
 		{name: "custom prefix", arn: "arn:aws:iam::111122223333:user/alice", prefix: "tvm.", wantReadable: "tvm.alice-"},
 		{name: "invalid prefix falls back", arn: "arn:aws:iam::111122223333:user/alice", prefix: "aws:", wantReadable: "vend-alice-"},
 		{name: "AWS prefix any case falls back", arn: "arn:aws:iam::111122223333:user/alice", prefix: "AwS-", wantReadable: "vend-alice-"},
 		{name: "long prefix falls back", arn: "arn:aws:iam::111122223333:user/alice", prefix: strings.Repeat("p", 17), wantReadable: "vend-alice-"},
-		{name: "unicode sanitised", arn: "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_A_1/josé", prefix: "vend-", wantReadable: "vend-jos_-"},
+		{name: "unicode sanitised", arn: "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_A_0123456789abcdef/josé", prefix: "vend-", wantReadable: "vend-jos_.111122223333-"},
 		{name: "long name truncated", arn: "arn:aws:iam::111122223333:user/" + strings.Repeat("n", 64), prefix: "vend-", wantReadable: "vend-" + strings.Repeat("n", 64-5-1-16) + "-"},
 	}
 	for _, tt := range tests {
@@ -229,4 +231,33 @@ func FuzzParseARN(f *testing.F) {
 			t.Fatalf("invalid source identity for %q", arn)
 		}
 	})
+}
+
+// Regression: any role whose name started with AWSReservedSSO_ was shown, and named in
+// its SourceIdentity, as the person its session name claimed. Whoever can create such a
+// role in some account chooses that session name; only the account is AWS's word.
+func TestIdentityCenterPersonNeverWithoutAccount(t *testing.T) {
+	real, err := ParseARN("arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/alice@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged, err := ParseARN("arn:aws:sts::222222222222:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/alice@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if real.Name == forged.Name || !strings.Contains(forged.Name, "222222222222") {
+		t.Errorf("names %q and %q do not tell the accounts apart", real.Name, forged.Name)
+	}
+	if s := SourceIdentity(forged, DefaultPrefix); !strings.HasPrefix(s, "vend-alice@example.com.222222222222-") {
+		t.Errorf("SourceIdentity %q does not name the verified account", s)
+	}
+	for _, role := range []string{"AWSReservedSSO_Admin", "AWSReservedSSO_Admin_0123", "AWSReservedSSO_Admin_0123456789ABCDEF", "AWSReservedSSO__0123456789abcdef", "xAWSReservedSSO_Admin_0123456789abcdef"} {
+		c, err := ParseARN("arn:aws:sts::111111111111:assumed-role/" + role + "/alice@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Type != TypeAssumedRole || c.Name != role+"/alice@example.com" {
+			t.Errorf("%s: type %s, name %q; want a plain role session", role, c.Type, c.Name)
+		}
+	}
 }

@@ -54,7 +54,7 @@ func SourceIdentity(c Caller, prefix string) string {
 	hash := hex.EncodeToString(sum[:])[:hashHexLength]
 
 	budget := maxNameLength - len(prefix) - 1 - hashHexLength
-	readable := sanitize(readablePart(c), budget)
+	readable := readablePart(c, budget)
 
 	var b strings.Builder
 	b.Grow(len(prefix) + len(readable) + 1 + hashHexLength)
@@ -76,22 +76,28 @@ func RoleSessionName(c Caller, prefix string) string {
 	return SourceIdentity(c, prefix)
 }
 
-// readablePart picks the human-readable part: the person for Identity Center, the user
-// name for IAM users, role and session for other role sessions (the session name alone
-// proves nothing there, so the role comes first).
-func readablePart(c Caller) string {
+// readablePart picks the human-readable part: the user name for IAM users, role and
+// session for other role sessions (the session name alone proves nothing there, so the
+// role comes first), and for Identity Center the person followed by the account
+// ("alice@example.com.111111111111"): the person's name is a session name, so it is
+// shown only beside the account AWS verified, which no caller chooses.
+func readablePart(c Caller, budget int) string {
 	switch c.Type {
 	case TypeIdentityCenter:
-		return c.SessionName
+		if c.AccountID == "" {
+			return sanitize(c.SessionName, budget)
+		}
+		suffix := "." + c.AccountID
+		return sanitize(c.SessionName, budget-len(suffix)) + suffix
 	case TypeAssumedRole:
-		return c.RoleName + "." + c.SessionName
+		return sanitize(c.RoleName+"."+c.SessionName, budget)
 	case TypeUser, TypeFederatedUser, TypeRoot:
-		return c.Name
+		return sanitize(c.Name, budget)
 	default:
 		if c.Name != "" {
-			return c.Name
+			return sanitize(c.Name, budget)
 		}
-		return fallbackMarker
+		return sanitize(fallbackMarker, budget)
 	}
 }
 
