@@ -313,7 +313,13 @@ func kindName(n *yaml.Node) string {
 
 // str returns a scalar's text as written. Using the text, not a decoded value, keeps
 // account IDs with leading zeros and times such as 08:00 exactly as the author wrote them.
-func (l *loader) str(path string, n *yaml.Node) (string, bool) {
+// The text must be one line of printable characters (see refusedRune).
+func (l *loader) str(path string, n *yaml.Node) (string, bool) { return l.scalar(path, n, false) }
+
+// text is str for free text that may span lines: a profile's description.
+func (l *loader) text(path string, n *yaml.Node) (string, bool) { return l.scalar(path, n, true) }
+
+func (l *loader) scalar(path string, n *yaml.Node, newline bool) (string, bool) {
 	n = l.resolve(n)
 	switch {
 	case n == nil:
@@ -326,25 +332,11 @@ func (l *loader) str(path string, n *yaml.Node) (string, bool) {
 		l.errorf(path, n, "must be a string, not %s", kindName(n))
 		return "", false
 	}
-	if r, at, bad := refusedRune(n.Value, false); bad {
+	if r, at, bad := refusedRune(n.Value, newline); bad {
 		l.errorf(path, n, "%s", refusedMessage(r, at))
 		return "", false
 	}
 	return n.Value, true
-}
-
-// text is str for free text that may span lines: a profile's description. Only the line
-// break is allowed beyond what str allows.
-func (l *loader) text(path string, n *yaml.Node) (string, bool) {
-	r := l.resolve(n)
-	if r != nil && r.Kind == yaml.ScalarNode && !isNull(r) {
-		if c, at, bad := refusedRune(r.Value, true); bad {
-			l.errorf(path, r, "%s", refusedMessage(c, at))
-			return "", false
-		}
-		return r.Value, true
-	}
-	return l.str(path, n)
 }
 
 // list returns the items of a sequence. An explicit empty list is an error: for
