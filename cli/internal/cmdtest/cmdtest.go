@@ -47,7 +47,7 @@ func New(t *testing.T) *Env {
 	srv := tvmtest.New(t, tvmclient.ServiceLambda, Region)
 	ios, in, _, _ := iostreams.Test()
 	out, errOut := &Buffer{}, &Buffer{}
-	ios.Out, ios.ErrOut = out, errOut
+	ios.SetOutputs(out, errOut)
 	e := &Env{
 		TVM: srv, In: in, Out: out, ErrOut: errOut, Dir: dir,
 		CacheDir: filepath.Join(dir, "cache"),

@@ -8,9 +8,15 @@ import (
 
 // IOStreams are the streams a command reads from and writes to.
 type IOStreams struct {
-	In     io.Reader
+	In io.Reader
+	// Out and ErrOut escape terminal control characters (see Escaping): everything
+	// vend itself prints goes there.
 	Out    io.Writer
 	ErrOut io.Writer
+	// RawOut and RawErrOut are the streams themselves, for a child process that owns
+	// the terminal (vend exec).
+	RawOut    io.Writer
+	RawErrOut io.Writer
 
 	stdinTTY  bool
 	stdoutTTY bool
@@ -19,21 +25,29 @@ type IOStreams struct {
 
 // System returns the process's standard streams.
 func System() *IOStreams {
-	return &IOStreams{
+	s := &IOStreams{
 		In:        os.Stdin,
-		Out:       os.Stdout,
-		ErrOut:    os.Stderr,
 		stdinTTY:  isTerminal(os.Stdin),
 		stdoutTTY: isTerminal(os.Stdout),
 		stderrTTY: isTerminal(os.Stderr),
 	}
+	s.SetOutputs(os.Stdout, os.Stderr)
+	return s
+}
+
+// SetOutputs sets the raw output streams and their escaping wrappers.
+func (s *IOStreams) SetOutputs(out, errOut io.Writer) {
+	s.RawOut, s.RawErrOut = out, errOut
+	s.Out, s.ErrOut = Escaping(out), Escaping(errOut)
 }
 
 // Test returns streams backed by buffers: stdin, stdout and stderr, in that order.
 // None of them is a terminal until the test says so.
 func Test() (*IOStreams, *bytes.Buffer, *bytes.Buffer, *bytes.Buffer) {
 	in, out, errOut := &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
-	return &IOStreams{In: in, Out: out, ErrOut: errOut}, in, out, errOut
+	s := &IOStreams{In: in}
+	s.SetOutputs(out, errOut)
+	return s, in, out, errOut
 }
 
 // IsStdinTTY reports whether stdin is a terminal.

@@ -144,7 +144,8 @@ func execRun(opts *ExecOptions) error {
 func runChild(opts *ExecOptions, env []string) error {
 	child := osexec.Command(opts.Command[0], opts.Command[1:]...)
 	child.Env = env
-	child.Stdin, child.Stdout, child.Stderr = opts.IO.In, opts.IO.Out, opts.IO.ErrOut
+	// The child owns the terminal: its output is not vend's to escape.
+	child.Stdin, child.Stdout, child.Stderr = opts.IO.In, opts.IO.RawOut, opts.IO.RawErrOut
 
 	// Register before starting: a signal in between would otherwise kill vend, and with
 	// it the child's credentials endpoint.

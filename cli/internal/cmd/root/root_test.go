@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -254,5 +255,30 @@ func TestPrintErrorSilent(t *testing.T) {
 	PrintError(&b, nil, &status.ExitError{Code: 1, Err: errors.New("boom")})
 	if b.String() != "vend: boom\n" {
 		t.Errorf("printed %q", b.String())
+	}
+}
+
+// A TVM (or something posing as one) must not drive the terminal through what vend
+// prints: a denial's rule and reason, an error's message, a profile's description.
+func TestTVMTextCannotControlTheTerminal(t *testing.T) {
+	hostile := "\x1b]0;pwned\a\x1b[2J\rok\u202egnp.exe\u009b31m"
+	e := cmdtest.New(t)
+	e.TVM.Handle(wire.PathCredentials, tvmtest.Deny("rule\x1b[8m", hostile))
+	e.TVM.Handle(wire.PathProfiles, tvmtest.JSON(http.StatusOK, wire.Profiles{PolicyHash: "sha256:x", Profiles: []wire.ProfileStatus{
+		{Name: "dev\x1b[1A", Description: hostile, Allowed: false, Rule: "r", Reason: hostile},
+	}}))
+	if got := run(t, e, "exec", "prod", "--", "true"); got != status.Denied {
+		t.Fatalf("exit %d", got)
+	}
+	run(t, e, "profiles")
+	run(t, e, "profiles", "--json")
+	out := e.Out.String() + e.ErrOut.String()
+	for _, r := range out {
+		if r == 0x1b || r == '\r' || r == '\a' || r == 0x202e || r == 0x9b {
+			t.Fatalf("vend printed %U from the TVM:\n%q", r, out)
+		}
+	}
+	if !strings.Contains(e.ErrOut.String(), `\u001b]0;pwned`) {
+		t.Errorf("the reason is not shown, escaped:\n%s", e.ErrOut)
 	}
 }
