@@ -29,6 +29,7 @@ var ErrTemplate = errors.New("unsupported template")
 //	source_identity_pattern  the SourceIdentity prefix followed by *
 //	protected_role_tag_key   the enforcement tag key (spliced into a condition key)
 //	protected_role_tag_value the enforcement tag value
+//	partition                the ARNs' partition (aws, aws-us-gov, ...), spliced into ARNs no parameter names
 func TemplateVars(p Params) (map[string]any, error) {
 	p = p.WithDefaults()
 	if err := p.Validate(); err != nil {
@@ -50,18 +51,24 @@ func templateVars(p Params) map[string]any {
 		"source_identity_pattern":  p.SourceIdentityPrefix + "*",
 		"protected_role_tag_key":   p.ProtectedRoleTagKey,
 		"protected_role_tag_value": p.ProtectedRoleTagValue,
+		"partition":                partitionOf(p),
 	}
 }
 
-// protectedRoleARNs is the Resource list of protected roles. The partition comes from
-// the first TVM role, Validate having checked that all ARNs share it.
-func protectedRoleARNs(p Params) []string {
-	partition := "aws"
+// partitionOf is the partition of the first TVM role, Validate having checked that all
+// ARNs share it; "aws" when there is none to read it from.
+func partitionOf(p Params) string {
 	if len(p.TVMRoleARNs) > 0 {
 		if a, err := parseARN(p.TVMRoleARNs[0]); err == nil {
-			partition = a.partition
+			return a.partition
 		}
 	}
+	return "aws"
+}
+
+// protectedRoleARNs is the Resource list of protected roles.
+func protectedRoleARNs(p Params) []string {
+	partition := partitionOf(p)
 	accounts := p.ProtectedAccountIDs
 	if len(accounts) == 0 {
 		accounts = []string{"*"}

@@ -91,6 +91,7 @@ locals {
     source_identity_pattern  = "${var.source_identity_prefix}*"
     protected_role_tag_key   = var.protected_role_tag_key
     protected_role_tag_value = var.protected_role_tag_value
+    partition                = local.partition
   }
 }
 

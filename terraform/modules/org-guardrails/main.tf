@@ -30,6 +30,7 @@ locals {
     source_identity_pattern  = "${var.source_identity_prefix}*"
     protected_role_tag_key   = var.protected_role_tag_key
     protected_role_tag_value = var.protected_role_tag_value
+    partition                = local.partition
   }
   # Audit mode needs only the TVM roles and the protected roles; the rest may come later.
   can_render = length(var.deployer_arns) > 0 && var.tvm_function_arn != null && var.policy_parameter_arn != null
