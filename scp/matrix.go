@@ -26,6 +26,7 @@ const (
 	SidDenyDirectInvoke    = "DenyDirectTVMInvocation"
 	SidDenyRoleChanges     = "DenyGuardedRoleChanges"
 	SidDenyParameterWrites = "DenyPolicyParameterWrites"
+	SidDenyLookalikeRoles  = "DenyIdentityCenterLookalikeRoles"
 )
 
 // The simulated organisation's fixed IDs.
@@ -308,6 +309,34 @@ func Matrix(p Params) []Case {
 	deny("web identity federation sets a vend SourceIdentity", TemplateRCPDenySpoofing, SidDenySpoofing,
 		Request{Action: "sts:AssumeRoleWithWebIdentity", Resource: unrelated, Context: srcID(vended)})
 
+	// Impersonating an IAM Identity Center user. The TVM shows a session of a role named
+	// AWSReservedSSO_* by its session name, the person, because an assumed-role ARN has
+	// no path to tell Identity Center's roles from a lookalike whose creator chose that
+	// name. Identity Center creates its roles through its service-linked role, which
+	// SCPs do not govern; nobody else may create one, the deployer included.
+	ssoRole := "AWSReservedSSO_Admin_0123456789abcdef"
+	createRole := func(principal, acct, pathName string) Request {
+		return Request{Principal: principal, Action: "iam:CreateRole", Resource: role(acct, pathName)}
+	}
+	deny("member admin creates a role named like an Identity Center role", TemplateDenySpoofing, SidDenyLookalikeRoles,
+		createRole(admin(member), member, ssoRole))
+	deny("member admin creates a role named like an Identity Center role under a custom path", TemplateDenySpoofing, SidDenyLookalikeRoles,
+		createRole(admin(member), member, "custom/"+ssoRole))
+	deny("member admin creates a role named like an Identity Center role under Identity Center's path", TemplateDenySpoofing, SidDenyLookalikeRoles,
+		createRole(admin(member), member, "aws-reserved/sso.amazonaws.com/eu-west-1/"+ssoRole))
+	deny("deployer creates a role named like an Identity Center role", TemplateDenySpoofing, SidDenyLookalikeRoles,
+		createRole(deployer, accountOf(deployer), ssoRole))
+	allow("member admin creates a role named MyRole", fullAWSAccessName, "",
+		createRole(admin(member), member, "MyRole"))
+	allow("member admin creates a role whose name only contains AWSReservedSSO_", fullAWSAccessName, "",
+		createRole(admin(member), member, "xAWSReservedSSO_y"))
+	allow("member admin creates a role under a custom path whose name only contains AWSReservedSSO_", fullAWSAccessName, "",
+		createRole(admin(member), member, "custom/xAWSReservedSSO_y"))
+	// No policy decides: SCPs skip service-linked roles and RCPs do not govern IAM.
+	allow("Identity Center's service-linked role creates a permission-set role", "", "",
+		createRole(role(member, "aws-service-role/sso.amazonaws.com/AWSServiceRoleForSSO"), member,
+			"aws-reserved/sso.amazonaws.com/"+ssoRole))
+
 	// Tag-gated rollout: untagged protected roles stay in audit, tagged ones are enforced.
 	tagged := func(name string, want Decision, policy, sid string, req Request) {
 		add(ModeTagGated, name, want, policy, sid, req)
@@ -324,6 +353,8 @@ func Matrix(p Params) []Case {
 		Request{Action: "sts:AssumeRoleWithWebIdentity", Resource: protected, ResourceTags: tags})
 	tagged("TVM assumes a tagged protected role", Allow, TemplateDenyAssumeTagged, SidDenyAssumeTagged,
 		Request{Principal: tvm, Action: "sts:AssumeRole", Resource: protected, ResourceTags: tags, Context: srcID(vended)})
+	tagged("no tag needed: member admin creates a role named like an Identity Center role", Deny, TemplateDenySpoofing, SidDenyLookalikeRoles,
+		createRole(admin(member), member, ssoRole))
 	tagged("admin removes the enforcement tag from a protected role", Deny, TemplateProtectTVM, SidDenyRoleChanges,
 		Request{Principal: admin(protAcct), Action: "iam:UntagRole", Resource: protected, ResourceTags: tags,
 			Context: map[string][]string{"aws:TagKeys": {p.ProtectedRoleTagKey}}})

@@ -69,6 +69,10 @@ func TestMatrixCoversTheBrief(t *testing.T) {
 		{ModeEnforce, Allow, "invokes an unrelated function", 1},
 		{ModeEnforce, Deny, "vend SourceIdentity", 3},
 		{ModeEnforce, Deny, "federation", 3},
+		{ModeEnforce, Deny, "named like an Identity Center role", 4},
+		{ModeEnforce, Allow, "only contains AWSReservedSSO_", 2},
+		{ModeEnforce, Allow, "Identity Center's service-linked role", 1},
+		{ModeTagGated, Deny, "named like an Identity Center role", 1},
 		{ModeTagGated, Allow, "untagged", 2},
 		{ModeTagGated, Deny, "a tagged", 3},
 	}
@@ -207,6 +211,19 @@ func TestWeakenedTemplatesOpenBypasses(t *testing.T) {
 				"member admin calls sts:SetSourceIdentity with a vend value",
 			},
 			wantRules: []string{RuleWildcardOperator},
+		},
+		{
+			// IAM's * spans "/", so role/*/AWSReservedSSO_* is every path but "/"; without
+			// it a lookalike needs only a path.
+			name:     "Identity Center lookalikes denied only at the root path",
+			template: TemplateDenySpoofing,
+			old: `,
+        "arn:${partition}:iam::*:role/*/AWSReservedSSO_*"`,
+			new: ``,
+			wantFail: []string{
+				"member admin creates a role named like an Identity Center role under a custom path",
+				"member admin creates a role named like an Identity Center role under Identity Center's path",
+			},
 		},
 		{
 			name:     "tag gate inverted",

@@ -245,6 +245,22 @@ run "enforce" {
   }
 
   assert {
+    condition = [
+      for s in jsondecode(aws_organizations_policy.this["deny-vend-source-identity-spoofing"].content).Statement : s
+      if s.Sid == "DenyIdentityCenterLookalikeRoles"
+      ] == [{
+        Sid    = "DenyIdentityCenterLookalikeRoles"
+        Effect = "Deny"
+        Action = ["iam:CreateRole"]
+        # IAM's * spans "/", so the second ARN covers every path but "/"; neither matches a
+        # name that only contains AWSReservedSSO_. No exemption: Identity Center creates
+        # its roles through its service-linked role, which SCPs do not govern.
+        Resource = ["arn:aws:iam::*:role/AWSReservedSSO_*", "arn:aws:iam::*:role/*/AWSReservedSSO_*"]
+    }]
+    error_message = "The SCP must deny creating a role named like an IAM Identity Center role (AWSReservedSSO_*) at any path, to everyone."
+  }
+
+  assert {
     condition     = jsondecode(aws_organizations_policy.this["rcp-deny-assume-protected-roles-except-tvm"].content).Statement[0].Principal == "*" && jsondecode(aws_organizations_policy.this["rcp-deny-assume-protected-roles-except-tvm"].content).Statement[0].Resource == ["arn:aws:iam::222222222222:role/vend/*", "arn:aws:iam::333333333333:role/vend/*"]
     error_message = "The RCP must deny for every principal, on the protected roles of the pinned accounts."
   }
@@ -353,6 +369,14 @@ run "govcloud_renders_like_go" {
       jsondecode(doc) == jsondecode(file("../../../scp/testdata/golden/params-govcloud/${trimsuffix(basename(output.templates[k]), ".json")}.json"))
     ]) && length(output.rendered_policies) == 5
     error_message = "The rendered documents must equal the Go renderer's golden files for the GovCloud parameters."
+  }
+
+  assert {
+    condition = [
+      for s in jsondecode(output.rendered_policies["deny-vend-source-identity-spoofing"]).Statement : s.Resource
+      if s.Sid == "DenyIdentityCenterLookalikeRoles"
+    ] == [["arn:aws-us-gov:iam::*:role/AWSReservedSSO_*", "arn:aws-us-gov:iam::*:role/*/AWSReservedSSO_*"]]
+    error_message = "The Identity Center lookalike guard must take the partition of the TVM roles."
   }
 }
 
