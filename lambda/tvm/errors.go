@@ -17,7 +17,8 @@ var (
 	ErrInvalidDuration = errors.New("invalid duration")
 	// ErrPolicyInvalid: the policy failed to load or validate; every request is refused.
 	ErrPolicyInvalid = errors.New("policy invalid")
-	// ErrPolicyUnavailable: the policy could not be fetched and none is cached.
+	// ErrPolicyUnavailable: the policy could not be fetched and none may be used: none is
+	// cached, the parameter is gone or unreadable, or the cached copy is too stale.
 	ErrPolicyUnavailable = errors.New("policy unavailable")
 	// ErrTrustRefused: STS said AccessDenied, i.e. the role's trust policy (or the TVM's
 	// own permissions) refused the TVM.

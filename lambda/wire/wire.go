@@ -105,7 +105,7 @@ const (
 	CodeRoleTrustRefused  = "role_trust_refused" // 502 STS AccessDenied: the role's trust policy refused the TVM
 	CodeSTSError          = "sts_error"          // 502 STS failed otherwise
 	CodeSTSThrottled      = "sts_throttled"      // 503 STS throttled; Retry-After is set
-	CodePolicyUnavailable = "policy_unavailable" // 503 the policy could not be fetched and none is cached
+	CodePolicyUnavailable = "policy_unavailable" // 503 the policy could not be fetched: none cached, the parameter gone or unreadable, or stale past the bound
 	CodeInternal          = "internal_error"     // 500
 )
 

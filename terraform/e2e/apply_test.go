@@ -34,6 +34,7 @@ const (
 var wantEnvironment = map[string]string{
 	"VEND_POLICY_PARAMETER":       "/vend/vend-tvm/policy",
 	"VEND_POLICY_TTL":             "60s",
+	"VEND_POLICY_MAX_STALENESS":   "15m",
 	"VEND_SOURCE_IDENTITY_PREFIX": "vend-",
 	"VEND_SESSION_TAGS":           "true",
 	"VEND_RATE_LIMIT":             "10",

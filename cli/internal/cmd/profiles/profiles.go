@@ -30,7 +30,8 @@ func NewCmdProfiles(f *factory.Factory, runF func(*ProfilesOptions) error) *cobr
 		Use:   "profiles",
 		Short: "List the profiles and whether you may use each one now",
 		Long: `List every profile in the TVM's policy with the decision for you at this moment:
-ALLOWED, the deciding RULE, the ROLE it vends and, when denied, the REASON. Denied
+ALLOWED, the deciding RULE, the ROLE it vends (only for profiles you may use now: the
+TVM names no role you cannot get, and prints "-") and, when denied, the REASON. Denied
 profiles are not an error: the command exits 0.`,
 		Example: `  vend profiles
   vend profiles --json | jq -r '.profiles[] | select(.allowed) | .name'`,
