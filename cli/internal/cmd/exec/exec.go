@@ -69,6 +69,14 @@ variable that would make an AWS SDK prefer other credentials (AWS_ACCESS_KEY_ID,
 AWS_PROFILE, AWS_ROLE_ARN, ...) is removed; region and endpoint variables stay. The
 credentials refresh in the background, so long commands keep working.
 
+SDKs also read the default profile of your AWS config and credentials files before
+vend's endpoint, so COMMAND gets private copies of those files (AWS_CONFIG_FILE,
+AWS_SHARED_CREDENTIALS_FILE) without the default profile's keys, credential_process,
+SSO, role_arn or login settings; every other setting and the named profiles stay, and
+vend removes the copies when COMMAND ends. If vend cannot make sure that COMMAND uses its
+credentials, it does not start it and exits 4; --keep-aws-files gives COMMAND your files
+unchanged and only warns.
+
 If the TVM denies the request, vend prints the deciding rule and reason, does not start
 COMMAND, and exits 3. Otherwise vend exits with COMMAND's status (128+N if a signal N
 killed it). SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are forwarded to
