@@ -16,7 +16,8 @@
 //     name in an account (outside the SSO service) could choose the session name too, so
 //     the person's name is never shown or put in a SourceIdentity without the account AWS
 //     verified, policies should pin accounts in such patterns (vend policy validate
-//     warns), and the guardrails deny creating such roles. The classification is for
+//     warns), and the guardrails deny creating such roles (DenyIdentityCenterLookalikeRoles
+//     in deny-vend-source-identity-spoofing). The classification is for
 //     display and naming only, never for authorisation: the policy sees the full ARN.
 //   - No MFA or session-tag information reaches the TVM through this block.
 package identity
