@@ -25,6 +25,10 @@ type Proc struct {
 	Match string `json:"match"`
 	URL   string `json:"url,omitempty"`
 	Log   string `json:"log"`
+
+	// exited is closed when a process this target started has ended. It is nil for a
+	// process read back from the state file, whose liveness is checked through /proc.
+	exited <-chan struct{}
 }
 
 // StartBackground starts a process that outlives the target: its own session, no
@@ -46,32 +50,68 @@ func StartBackground(name string, args, env []string, dir, logPath string) (Proc
 	if err := cmd.Start(); err != nil {
 		return Proc{}, fmt.Errorf("start %s: %w", name, err)
 	}
-	p := Proc{Name: name, PID: cmd.Process.Pid, Match: filepath.Base(args[0]), Log: logPath}
-	// Reap it if it dies while this target still runs; the target never waits for it.
-	go cmd.Wait() //nolint:errcheck
+	exited := make(chan struct{})
+	p := Proc{Name: name, PID: cmd.Process.Pid, Match: filepath.Base(args[0]), Log: logPath, exited: exited}
+	// Reap it if it dies while this target still runs; the target never waits for it
+	// otherwise, but Alive learns from this that it has ended.
+	go func() {
+		_ = cmd.Wait()
+		close(exited)
+	}()
 	return p, nil
 }
 
 // Alive reports whether p is still running and is still the process that was started.
+//
+// For a process this target started, that is whether it has exited: until it is reaped,
+// its PID cannot belong to anything else. For one read back from the state file, the
+// PID must answer signal 0, not be a zombie, and have a command line holding p.Match.
+// /proc/PID/cmdline reads empty for a moment while a process execs (and while it exits):
+// an empty read is "not known yet" and is read again, never taken for another process.
 func (p Proc) Alive() bool {
 	if p.PID <= 0 {
 		return false
 	}
-	if err := syscall.Kill(p.PID, 0); err != nil {
-		return false
-	}
-	cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(p.PID) + "/cmdline")
-	if err != nil {
-		// No /proc (macOS): trust the signal check.
-		return true
-	}
-	if stat, err := os.ReadFile("/proc/" + strconv.Itoa(p.PID) + "/stat"); err == nil {
-		if f := strings.Fields(string(stat)); len(f) > 2 && f[2] == "Z" {
+	if p.exited != nil {
+		select {
+		case <-p.exited:
 			return false
+		default:
+			return true
 		}
 	}
-	return bytes.Contains(cmdline, []byte(p.Match))
+	pid := strconv.Itoa(p.PID)
+	for attempt := 0; ; attempt++ {
+		if err := syscall.Kill(p.PID, 0); err != nil {
+			return false
+		}
+		if stat, err := os.ReadFile("/proc/" + pid + "/stat"); err == nil {
+			if f := strings.Fields(string(stat)); len(f) > 2 && f[2] == "Z" {
+				return false
+			}
+		}
+		cmdline, err := os.ReadFile("/proc/" + pid + "/cmdline")
+		if err != nil {
+			// No /proc (macOS), or it vanished between the checks: trust the signal.
+			return syscall.Kill(p.PID, 0) == nil
+		}
+		if len(cmdline) > 0 {
+			return bytes.Contains(cmdline, []byte(p.Match))
+		}
+		if attempt == cmdlineAttempts {
+			// Still empty after a second: a process that does not show its command
+			// line; the signal and zombie checks are all there is.
+			return true
+		}
+		time.Sleep(cmdlineRetry)
+	}
 }
+
+// How long Alive waits for an empty /proc/PID/cmdline to fill in.
+const (
+	cmdlineAttempts = 20
+	cmdlineRetry    = 50 * time.Millisecond
+)
 
 // Stop ends p's process group with SIGTERM, then SIGKILL after the grace period.
 func (p Proc) Stop(grace time.Duration) error {
