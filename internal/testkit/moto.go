@@ -1,0 +1,187 @@
+package testkit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// MotoBinary is the moto_server executable looked up on PATH, and how to get it.
+const (
+	MotoBinary  = "moto_server"
+	MotoInstall = "pip install 'moto[server]==5.2.1'"
+)
+
+// MotoAccountID is the account moto serves by default.
+const MotoAccountID = "123456789012"
+
+// MotoArgs is the command line that runs moto_server on 127.0.0.1:port. Starters that
+// must outlive their caller (the deploy's local stack) run it themselves.
+func MotoArgs(port int) []string {
+	return []string{MotoBinary, "-H", "127.0.0.1", "-p", strconv.Itoa(port)}
+}
+
+// MotoReadyPath answers 200 once moto_server serves requests.
+const MotoReadyPath = "/moto-api/data.json"
+
+// Moto is a running moto_server.
+type Moto struct {
+	url     string
+	cmd     *exec.Cmd
+	done    chan struct{}
+	waitErr error
+}
+
+type motoConfig struct {
+	env         []string
+	logPath     string
+	readyWithin time.Duration
+}
+
+// MotoOption configures StartMoto.
+type MotoOption func(*motoConfig)
+
+// WithManagedPolicies makes IAM know the AWS managed policies (ReadOnlyAccess, ...),
+// which moto loads only on request because it slows its start.
+func WithManagedPolicies() MotoOption {
+	return func(c *motoConfig) { c.env = append(c.env, "MOTO_IAM_LOAD_MANAGED_POLICIES=true") }
+}
+
+// WithMotoEnv adds environment variables (KEY=VALUE) to moto_server's.
+func WithMotoEnv(kv ...string) MotoOption {
+	return func(c *motoConfig) { c.env = append(c.env, kv...) }
+}
+
+// WithLog writes moto's output to the file at path (default: discarded).
+func WithLog(path string) MotoOption {
+	return func(c *motoConfig) { c.logPath = path }
+}
+
+// WithReadyTimeout bounds how long StartMoto waits for moto to answer (default 60s:
+// its Python imports are slow on a loaded machine).
+func WithReadyTimeout(d time.Duration) MotoOption {
+	return func(c *motoConfig) { c.readyWithin = d }
+}
+
+// StartMoto runs moto_server on a free loopback port and waits until it answers. Stop
+// ends it; cancelling ctx also kills it.
+func StartMoto(ctx context.Context, opts ...MotoOption) (*Moto, error) {
+	cfg := motoConfig{readyWithin: 60 * time.Second}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	bin, err := exec.LookPath(MotoBinary)
+	if err != nil {
+		return nil, fmt.Errorf("find %s (%s): %w", MotoBinary, MotoInstall, err)
+	}
+	port, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
+	args := MotoArgs(port)
+	cmd := exec.CommandContext(ctx, bin, args[1:]...)
+	cmd.Env = append(os.Environ(), cfg.env...)
+	// Its own process group, so that Stop also ends what a pyenv shim or moto forked.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	if cfg.logPath != "" {
+		f, err := os.Create(cfg.logPath)
+		if err != nil {
+			return nil, fmt.Errorf("create moto log: %w", err)
+		}
+		defer f.Close() // the child holds its own descriptor
+		cmd.Stdout, cmd.Stderr = f, f
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", MotoBinary, err)
+	}
+	m := &Moto{url: "http://127.0.0.1:" + strconv.Itoa(port), cmd: cmd, done: make(chan struct{})}
+	go func() {
+		m.waitErr = cmd.Wait()
+		close(m.done)
+	}()
+	if err := m.waitReady(ctx, cfg.readyWithin); err != nil {
+		m.Stop()
+		return nil, err
+	}
+	return m, nil
+}
+
+// MotoForTest starts moto_server for one test and stops it when the test ends. Without
+// moto_server on PATH the test is skipped, or fails under CI=true.
+func MotoForTest(t testing.TB, opts ...MotoOption) *Moto {
+	t.Helper()
+	RequireTool(t, MotoBinary)
+	m, err := StartMoto(context.Background(), opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Stop)
+	return m
+}
+
+// URL is the server's base URL, http://127.0.0.1:PORT.
+func (m *Moto) URL() string { return m.url }
+
+// PID is the process ID of moto_server.
+func (m *Moto) PID() int { return m.cmd.Process.Pid }
+
+// Stop ends moto_server and its process group, waits for it, and is safe to call twice.
+func (m *Moto) Stop() {
+	select {
+	case <-m.done:
+		return
+	default:
+	}
+	_ = syscall.Kill(-m.cmd.Process.Pid, syscall.SIGTERM)
+	select {
+	case <-m.done:
+	case <-time.After(5 * time.Second):
+		_ = syscall.Kill(-m.cmd.Process.Pid, syscall.SIGKILL)
+		<-m.done
+	}
+}
+
+// Reset drops every resource moto holds, for a clean state between tests.
+func (m *Moto) Reset(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, m.url+"/moto-api/reset", nil)
+	if err != nil {
+		return fmt.Errorf("reset moto: %w", err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("reset moto: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("reset moto: status %d", resp.StatusCode)
+	}
+	return nil
+}
+
+func (m *Moto) waitReady(ctx context.Context, within time.Duration) error {
+	err := WaitURL(ctx, m.url+MotoReadyPath, within, func() error {
+		select {
+		case <-m.done:
+			return fmt.Errorf("%s exited before answering: %w", MotoBinary, errors.Join(m.waitErr, errors.New("see its log")))
+		default:
+			return nil
+		}
+	})
+	if err != nil {
+		return err
+	}
+	select {
+	case <-m.done: // something else answered on the port moto failed to bind
+		return fmt.Errorf("%s exited (port %s taken?): %w", MotoBinary, m.url, m.waitErr)
+	default:
+		return nil
+	}
+}
