@@ -67,7 +67,7 @@ func (l *loader) compile(d draft) *Policy {
 		for fi, rd := range d.rules {
 			if rd.shown.Effect == effect {
 				p.order[fi] = len(p.rules)
-				p.rules = append(p.rules, rd.compiled)
+				p.rules = append(p.rules, compileRule(rd))
 			}
 		}
 	}
@@ -107,6 +107,23 @@ func (l *loader) compile(d draft) *Policy {
 		}
 	}
 	return p
+}
+
+// compileRule turns one loaded rule into its evaluated form, without its principal
+// patterns: compilePrincipals compiles those for all rules at once.
+func compileRule(rd ruleDraft) compiledRule {
+	r := &rd.shown
+	c := compiledRule{name: r.Name, effect: r.Effect, reason: r.Reason, windows: rd.windows}
+	if c.reason == "" {
+		verb := "allowed"
+		if r.Effect == Deny {
+			verb = "denied"
+		}
+		c.reason = verb + " by rule " + r.Name
+	}
+	c.accounts = newStringSet(r.Accounts)
+	c.orgs = newStringSet(r.OrgIDs)
+	return c
 }
 
 // compilePrincipals compiles every rule's principal patterns into one slice, in

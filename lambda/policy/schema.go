@@ -48,7 +48,7 @@ type draft struct {
 type ruleDraft struct {
 	path     string
 	shown    Rule
-	compiled compiledRule
+	windows  []window     // shown.TimeWindows, compiled as they load
 	patNodes []*yaml.Node // one per shown.Profiles entry, for "matches no profile" errors
 	nameNode *yaml.Node
 }
@@ -248,7 +248,7 @@ func (l *loader) loadRule(path string, item *yaml.Node) (ruleDraft, bool) {
 				tw, cw, ok := l.loadWindow(fmt.Sprintf("%s.time_windows[%d]", path, i), w)
 				if ok {
 					r.TimeWindows = append(r.TimeWindows, tw)
-					rd.compiled.windows = append(rd.compiled.windows, cw)
+					rd.windows = append(rd.windows, cw)
 				}
 			}
 		}
@@ -263,30 +263,7 @@ func (l *loader) loadRule(path string, item *yaml.Node) (ruleDraft, bool) {
 		}
 	}
 
-	// A deny that matches more than meant refuses more, which is safe; only allows are
-	// checked. The accounts condition pins the account as well as the pattern can.
-	if r.Effect == Allow && len(r.Accounts) == 0 {
-		for i, pat := range r.Principals {
-			if identityCenterAnyAccount(pat) {
-				l.warnf(fmt.Sprintf("%s.principals[%d]", path, i), principalNodes[i],
-					"principal pattern %q matches IAM Identity Center (AWSReservedSSO_*) sessions in any account; "+
-						"anyone who can create a role with that name in any AWS account can choose its session name, "+
-						"such as alice@example.com: pin the account in the pattern, or list accounts in the rule", pat)
-			}
-		}
-	}
-
-	c := &rd.compiled
-	c.name, c.effect, c.reason = r.Name, r.Effect, r.Reason
-	if c.reason == "" {
-		verb := "allowed"
-		if r.Effect == Deny {
-			verb = "denied"
-		}
-		c.reason = verb + " by rule " + r.Name
-	}
-	c.accounts = newStringSet(r.Accounts)
-	c.orgs = newStringSet(r.OrgIDs)
+	l.warnRule(path, r, principalNodes)
 	return rd, true
 }
 
