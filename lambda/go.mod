@@ -25,3 +25,7 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/sso v1.39.5 // indirect
 	github.com/aws/aws-sdk-go-v2/service/ssooidc v1.44.5 // indirect
 )
+
+require github.com/vend-tvm/vend/internal v0.0.0
+
+replace github.com/vend-tvm/vend/internal => ../internal

@@ -7,6 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/vend-tvm/vend/internal/arn"
 	"github.com/vend-tvm/vend/lambda/wire"
 )
 
@@ -100,7 +101,7 @@ func FromAuthorizer(a *Authorizer) (Caller, error) {
 	if a.UserARN == "" {
 		return Caller{}, fmt.Errorf("%w: missing userArn", ErrUnauthenticated)
 	}
-	if !validAccountID(a.AccountID) {
+	if !arn.ValidAccountID(a.AccountID) {
 		return Caller{}, fmt.Errorf("%w: missing or malformed accountId", ErrUnauthenticated)
 	}
 	c, err := ParseARN(a.UserARN)
@@ -119,38 +120,37 @@ func FromAuthorizer(a *Authorizer) (Caller, error) {
 
 // ParseARN classifies a principal ARN. Only ARN, AccountID, Partition, Type and the name
 // fields are set. The ARN text itself is not echoed in errors: it comes from the event.
-func ParseARN(arn string) (Caller, error) {
-	if len(arn) > maxARNLength {
+func ParseARN(s string) (Caller, error) {
+	if len(s) > maxARNLength {
 		return Caller{}, errors.New("principal arn too long")
 	}
 	// IAM names are ASCII today; other printable text is tolerated (AWS verified the
 	// ARN) and sanitised where it is used, but control characters and invalid UTF-8 are not.
-	if !utf8.ValidString(arn) {
+	if !utf8.ValidString(s) {
 		return Caller{}, errors.New("principal arn is not valid utf-8")
 	}
-	for _, r := range arn {
+	for _, r := range s {
 		if r <= 0x20 || r == 0x7f || unicode.IsControl(r) {
 			return Caller{}, errors.New("principal arn has control or space characters")
 		}
 	}
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" {
-		return Caller{}, errors.New("principal arn is not an arn")
-	}
-	partition, service, region, account, resource := parts[1], parts[2], parts[3], parts[4], parts[5]
-	if !validPartition(partition) {
+	a, err := arn.Parse(s)
+	switch {
+	case errors.Is(err, arn.ErrPartition):
 		return Caller{}, errors.New("principal arn has an invalid partition")
-	}
-	if region != "" {
+	case errors.Is(err, arn.ErrAccountID):
+		return Caller{}, errors.New("principal arn has an invalid account")
+	case errors.Is(err, arn.ErrEmptyResource):
+		return Caller{}, errors.New("principal arn has no resource")
+	case err != nil:
+		return Caller{}, errors.New("principal arn is not an arn")
+	case a.Region != "":
 		return Caller{}, errors.New("principal arn has a region")
-	}
-	if !validAccountID(account) {
+	case a.AccountID == "":
 		return Caller{}, errors.New("principal arn has an invalid account")
 	}
-	if resource == "" {
-		return Caller{}, errors.New("principal arn has no resource")
-	}
-	c := Caller{ARN: arn, AccountID: account, Partition: partition, Type: TypeUnknown}
+	service, account, resource := a.Service, a.AccountID, a.Resource
+	c := Caller{ARN: s, AccountID: account, Partition: a.Partition, Type: TypeUnknown}
 	switch service {
 	case "iam":
 		switch {
@@ -205,33 +205,4 @@ func (c Caller) Wire() wire.Caller {
 		PrincipalType: string(c.Type),
 		Name:          c.Name,
 	}
-}
-
-func validAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-// validPartition accepts aws and its dash-separated variants (aws-cn, aws-us-gov,
-// aws-iso-b, aws-eusc, ...) without a fixed list, so a new partition needs no release.
-func validPartition(s string) bool {
-	if s != "aws" && !strings.HasPrefix(s, "aws-") {
-		return false
-	}
-	if len(s) > 32 || strings.HasSuffix(s, "-") || strings.Contains(s, "--") {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if (s[i] < 'a' || s[i] > 'z') && s[i] != '-' {
-			return false
-		}
-	}
-	return true
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	arnpkg "github.com/vend-tvm/vend/internal/arn"
 )
 
 func TestFromAuthorizer(t *testing.T) {
@@ -221,7 +223,7 @@ func FuzzParseARN(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if c.ARN != arn || !validAccountID(c.AccountID) || !validPartition(c.Partition) {
+		if c.ARN != arn || !arnpkg.ValidAccountID(c.AccountID) || !arnpkg.ValidPartition(c.Partition) {
 			t.Fatalf("accepted %q as %+v", arn, c)
 		}
 		if (c.Type == TypeAssumedRole || c.Type == TypeIdentityCenter) && (c.RoleName == "" || c.SessionName == "") {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vend-tvm/vend/internal/arn"
 	"github.com/vend-tvm/vend/lambda/identity"
 	"github.com/vend-tvm/vend/lambda/policy"
 	"github.com/vend-tvm/vend/lambda/wire"
@@ -238,7 +239,7 @@ func (s *Service) Credentials(ctx context.Context, c identity.Caller, req Creden
 		return res, ErrUnknownProfile
 	}
 	res.Profile = d.Profile
-	res.AccountID = arnAccount(d.Profile.RoleARN)
+	res.AccountID = arn.AccountOf(d.Profile.RoleARN)
 	if !d.Allowed {
 		return res, &DeniedError{Rule: d.Rule, Reason: d.Reason}
 	}
@@ -406,13 +407,4 @@ func tagValue(s string) string {
 		}
 	}
 	return b.String()
-}
-
-// arnAccount returns the account field of an ARN, or "" when there is none.
-func arnAccount(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) < 6 {
-		return ""
-	}
-	return parts[4]
 }

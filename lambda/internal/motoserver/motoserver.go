@@ -1,75 +1,22 @@
 package motoserver
 
 import (
-	"errors"
-	"fmt"
+	"github.com/vend-tvm/vend/internal/testkit"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
 
-// startTimeout bounds how long moto_server may take to answer (its Python imports are slow).
-const startTimeout = 60 * time.Second
-
-// Start runs moto_server on a free port of 127.0.0.1 and returns its base URL. The
-// server is killed when the test ends. Without moto_server on the PATH the test is
-// skipped, unless CI is "true", where it fails: CI must exercise the real thing.
+// Start runs moto_server on a free port of 127.0.0.1 (testkit.MotoForTest) and returns
+// its base URL. The server is stopped when the test ends. Without moto_server on the
+// PATH the test is skipped, unless CI is "true", where it fails: CI must exercise the
+// real thing.
 func Start(t testing.TB) string {
 	t.Helper()
-	bin, err := exec.LookPath("moto_server")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("moto_server not found and CI=true: %v", err)
-		}
-		t.Skip("moto_server not installed (set CI=true to make this a failure)")
-	}
-	port, err := freePort()
-	if err != nil {
-		t.Fatalf("find a free port: %v", err)
-	}
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	cmd.Stdout, cmd.Stderr = nil, nil
-	// Its own process group, so that killing it also kills anything a pyenv shim spawned.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start moto_server: %v", err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Errorf("moto_server (pid %d) did not exit", cmd.Process.Pid)
-		}
-	})
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	client := &http.Client{Timeout: 2 * time.Second}
-	deadline := time.Now().Add(startTimeout)
-	for {
-		resp, err := client.Get(base + "/moto-api/")
-		if err == nil {
-			resp.Body.Close()
-			return base
-		}
-		select {
-		case <-done:
-			t.Fatalf("moto_server exited before answering")
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("moto_server did not answer within %s: %v", startTimeout, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	return testkit.MotoForTest(t).URL()
 }
 
 // Query sends an AWS query-protocol call (IAM, STS) to moto, which checks no signature,
@@ -119,17 +66,4 @@ func CreateRole(t testing.TB, base, name string) string {
 		t.Fatalf("CreateRole: no ARN in %s", body)
 	}
 	return body[start+len("<Arn>") : end]
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	addr, ok := l.Addr().(*net.TCPAddr)
-	if !ok {
-		return 0, errors.New("not a tcp address")
-	}
-	return addr.Port, nil
 }
