@@ -47,4 +47,14 @@
 //
 // [Policy.Evaluate] does not allocate: all patterns are compiled when the policy loads
 // and each profile carries a precomputed set of the rules that can apply to it.
+//
+// # Adding a rule field
+//
+// load.go is the entry point; walk.go is the strict YAML walker every field goes
+// through. A new rule field changes: schema.go (its name in ruleFields, read and checked
+// in loadRule) and the shown [Rule] in policy.go; compile.go (compileRule puts it in
+// compiledRule) and compiledRule.check in policy.go, with a new miss when it can fail;
+// explain.go (explainMiss says why it did not match); warning.go if some values are
+// legal but risky; site/content/reference/policy.md; and tests: load_test.go for every
+// error, evaluate_test.go for decisions, and fuzz_test.go seeds.
 package policy
