@@ -1,0 +1,141 @@
+package project
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+)
+
+// DeployTools are what a local deploy needs beyond Go.
+var DeployTools = []Tool{
+	{"terraform", []string{"terraform", "version"}, "install Terraform 1.9 or later"},
+	{"moto_server", []string{"moto_server", "--help"}, "pip install 'moto[server]==5.2.1'"},
+	{"the AWS CLI", []string{"aws", "--version"}, "pip install awscli"},
+}
+
+// DeployLocal builds everything, starts the local AWS, applies the local example, runs
+// the TVM under the Lambda Runtime Interface Emulator behind the SigV4-verifying front,
+// smoke-tests it with the AWS CLI through vend, and writes .vend/local.env.
+func (r *Runner) DeployLocal(ctx context.Context) error {
+	if missing := r.MissingTools(ctx, DeployTools); len(missing) > 0 {
+		return errors.New("deploy needs tools this machine lacks:\n" + DescribeMissing(missing))
+	}
+	if runtime.GOOS != "linux" {
+		return errors.New("the local deploy runs the Linux bootstrap under the Lambda Runtime Interface Emulator: run it on Linux, or deploy to AWS with VEND_TARGET=aws")
+	}
+	if err := r.BuildAll(ctx); err != nil {
+		return err
+	}
+	rie := r.path(filepath.Join(BinDir, "aws-lambda-rie"))
+	if err := r.Step("build Lambda Runtime Interface Emulator", func() error {
+		return r.Run(ctx, Cmd{Dir: "magefiles", Args: []string{"go", "build", "-o", rie, "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie"}})
+	}); err != nil {
+		return err
+	}
+	state, err := r.loadState()
+	if err != nil && !errors.Is(err, errNoState) {
+		return err
+	}
+	if err := r.Step("start local AWS (moto_server)", func() error { return r.startMoto(ctx, &state) }); err != nil {
+		return err
+	}
+	var out LocalOutputs
+	if err := r.Step("terraform apply "+localExample, func() error {
+		var err error
+		out, err = r.applyLocal(ctx, state.Moto.URL)
+		return err
+	}); err != nil {
+		return err
+	}
+	if err := r.Step("start the TVM under the Runtime Interface Emulator", func() error {
+		return r.startRIE(ctx, &state, rie, out)
+	}); err != nil {
+		return err
+	}
+	if err := r.Step("start the Function URL front", func() error { return r.startFront(ctx, &state, out) }); err != nil {
+		return err
+	}
+	if err := r.Step("write "+LocalEnvFile, func() error { return r.writeLocalEnv(state, out) }); err != nil {
+		return err
+	}
+	if err := r.Step("smoke test with the AWS CLI through vend exec", func() error {
+		return r.SmokeTest(ctx, r.path(LocalEnvFile), out.ProtectedRoleARNs[out.AllowedProfile])
+	}); err != nil {
+		return err
+	}
+	r.printLocalHowTo(state, out)
+	return nil
+}
+
+func (r *Runner) printLocalHowTo(s LocalState, out LocalOutputs) {
+	fmt.Fprintf(r.Stdout, `
+vend is running on the local AWS.
+  TVM (Function URL front): %s
+  local AWS (moto_server):  %s
+  logs:                     %s/logs/
+
+Try it:
+  . %s
+  %s exec "$VEND_DEMO_ALLOWED_PROFILE" -- aws sts get-caller-identity
+  %s exec "$VEND_DEMO_DENIED_PROFILE" -- aws sts get-caller-identity   # denied, with the rule and reason
+  %s profiles
+  %s whoami
+
+Stop and remove it: go tool mage destroy
+`, s.Front.URL, s.Moto.URL, StateDir, LocalEnvFile, rel(r.CLIPath(), r.Root), rel(r.CLIPath(), r.Root), rel(r.CLIPath(), r.Root), rel(r.CLIPath(), r.Root))
+}
+
+func rel(path, root string) string {
+	if r, err := filepath.Rel(root, path); err == nil {
+		return r
+	}
+	return path
+}
+
+// DestroyLocal destroys the local example's resources and stops every process deploy
+// started. It works after a failed or partial deploy too.
+func (r *Runner) DestroyLocal(ctx context.Context) error {
+	state, err := r.loadState()
+	if errors.Is(err, errNoState) {
+		fmt.Fprintln(r.Stdout, "no local stack state: nothing to destroy")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var errs []error
+	if _, statErr := os.Stat(r.localTFState()); statErr == nil && state.Moto != nil && state.Moto.Alive() {
+		errs = append(errs, r.Step("terraform destroy "+localExample, func() error {
+			env, err := r.terraformEnv()
+			if err != nil {
+				return err
+			}
+			env = append(env, "AWS_ENDPOINT_URL="+state.Moto.URL)
+			chdir := "-chdir=" + localExample
+			if err := r.Run(ctx, Cmd{Env: env, Args: []string{"terraform", chdir, "init", "-input=false", "-no-color"}}); err != nil {
+				return err
+			}
+			return r.Run(ctx, Cmd{Env: env, Args: []string{"terraform", chdir, "destroy", "-input=false", "-auto-approve", "-no-color",
+				"-state=" + r.localTFState(), "-var", "endpoint=" + state.Moto.URL, "-var", "lambda_zip=" + r.LambdaZipPath(runtime.GOARCH),
+				"-var", "architecture=" + lambdaArch(runtime.GOARCH)}})
+		}))
+	}
+	for _, p := range []*Proc{state.Front, state.RIE, state.Moto} {
+		if p == nil {
+			continue
+		}
+		errs = append(errs, r.Step("stop "+p.Name, func() error { return p.Stop(10 * time.Second) }))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	for _, f := range []string{stateFile, LocalEnvFile, ".vend/identities.json", ".vend/front.url", ".vend/terraform/terraform.tfstate", ".vend/terraform/terraform.tfstate.backup"} {
+		_ = os.Remove(r.path(f))
+	}
+	fmt.Fprintln(r.Stdout, "local stack destroyed")
+	return nil
+}

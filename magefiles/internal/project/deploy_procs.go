@@ -1,0 +1,132 @@
+package project
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+)
+
+func (r *Runner) startMoto(ctx context.Context, s *LocalState) error {
+	if s.Moto != nil && s.Moto.Alive() {
+		if err := WaitHTTP(ctx, *s.Moto, s.Moto.URL+"/moto-api/", 5*time.Second); err == nil {
+			fmt.Fprintf(r.Stdout, "    reusing moto_server at %s (pid %d)\n", s.Moto.URL, s.Moto.PID)
+			return nil
+		}
+		_ = s.Moto.Stop(5 * time.Second)
+	}
+	// A new moto_server is empty: Terraform state from an older one describes nothing.
+	_ = os.RemoveAll(r.path(filepath.Join(StateDir, "terraform", "terraform.tfstate")))
+	port, err := FreePort()
+	if err != nil {
+		return err
+	}
+	p, err := StartBackground("moto_server", []string{"moto_server", "-H", "127.0.0.1", "-p", fmt.Sprint(port)},
+		os.Environ(), r.Root, r.path(filepath.Join(StateDir, "logs", "moto.log")))
+	if err != nil {
+		return err
+	}
+	p.URL = fmt.Sprintf("http://127.0.0.1:%d", port)
+	s.Moto = &p
+	if err := r.saveState(*s); err != nil {
+		return err
+	}
+	return WaitHTTP(ctx, p, p.URL+"/moto-api/", 60*time.Second)
+}
+
+func (r *Runner) startRIE(ctx context.Context, s *LocalState, rie string, out LocalOutputs) error {
+	if s.RIE != nil {
+		_ = s.RIE.Stop(5 * time.Second)
+		s.RIE = nil
+	}
+	ports := make([]int, 2)
+	for i := range ports {
+		p, err := FreePort()
+		if err != nil {
+			return err
+		}
+		ports[i] = p
+	}
+	env := []string{
+		"PATH=" + os.Getenv("PATH"),
+		"AWS_REGION=" + out.Region,
+		"AWS_DEFAULT_REGION=" + out.Region,
+		"AWS_ENDPOINT_URL=" + s.Moto.URL,
+		// The local AWS accepts any key: these stand in for the TVM role's session.
+		"AWS_ACCESS_KEY_ID=AKIALOCALTVMROLE0000",
+		"AWS_SECRET_ACCESS_KEY=local-tvm-role-session",
+		"AWS_LAMBDA_FUNCTION_NAME=" + out.FunctionName,
+	}
+	keys := make([]string, 0, len(out.Environment))
+	for k := range out.Environment {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		env = append(env, k+"="+out.Environment[k])
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", ports[0])
+	args := []string{rie, "--runtime-interface-emulator-address", addr,
+		"--runtime-api-address", fmt.Sprintf("127.0.0.1:%d", ports[1]), r.BootstrapPath(runtime.GOARCH)}
+	p, err := StartBackground("aws-lambda-rie", args, env, r.Root, r.path(filepath.Join(StateDir, "logs", "tvm.log")))
+	if err != nil {
+		return err
+	}
+	p.URL = "http://" + addr
+	s.RIE = &p
+	if err := r.saveState(*s); err != nil {
+		return err
+	}
+	return WaitHTTP(ctx, p, p.URL+"/", 30*time.Second)
+}
+
+type frontIdentity struct {
+	AccessKeyID     string `json:"accessKeyId"`
+	SecretAccessKey string `json:"secretAccessKey"`
+	ARN             string `json:"arn"`
+	AccountID       string `json:"accountId"`
+}
+
+func (r *Runner) startFront(ctx context.Context, s *LocalState, out LocalOutputs) error {
+	if s.Front != nil {
+		_ = s.Front.Stop(5 * time.Second)
+		s.Front = nil
+	}
+	var ids []frontIdentity
+	for _, k := range []string{"allowed", "denied"} {
+		d := out.DemoIdentities[k]
+		ids = append(ids, frontIdentity{AccessKeyID: d.AccessKeyID, SecretAccessKey: d.SecretAccessKey, ARN: d.ARN, AccountID: out.AccountID})
+	}
+	data, err := json.MarshalIndent(ids, "", "  ")
+	if err != nil {
+		return err
+	}
+	idFile := r.path(filepath.Join(StateDir, "identities.json"))
+	if err := writePrivate(idFile, data); err != nil {
+		return err
+	}
+	urlFile := r.path(filepath.Join(StateDir, "front.url"))
+	_ = os.Remove(urlFile)
+	args := []string{r.CLIPath(), "local-front", "--invoke-url", s.RIE.URL, "--identities", idFile,
+		"--region", out.Region, "--account-id", out.AccountID, "--url-file", urlFile}
+	p, err := StartBackground("vend local-front", args, os.Environ(), r.Root, r.path(filepath.Join(StateDir, "logs", "front.log")))
+	if err != nil {
+		return err
+	}
+	p.Match = "local-front"
+	s.Front = &p
+	if err := r.saveState(*s); err != nil {
+		return err
+	}
+	url, err := WaitFile(ctx, p, urlFile, 30*time.Second)
+	if err != nil {
+		return err
+	}
+	s.Front.URL = strings.TrimSuffix(url, "/")
+	return r.saveState(*s)
+}

@@ -1,0 +1,132 @@
+package project
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+)
+
+func (r *Runner) writeLocalEnv(s LocalState, out LocalOutputs) error {
+	allowed := out.DemoIdentities["allowed"]
+	lines := []string{
+		"# Written by `go tool mage deploy`: the local vend stack. Source it in a shell:",
+		"#   . " + LocalEnvFile,
+		"# It holds a demo caller's secret key for the local AWS only. Remove the stack with `go tool mage destroy`.",
+		"export VEND_REMOTE_SERVER=" + shellQuote(s.Front.URL),
+		"export AWS_ENDPOINT_URL=" + shellQuote(s.Moto.URL),
+		"export AWS_REGION=" + shellQuote(out.Region),
+		"export AWS_DEFAULT_REGION=" + shellQuote(out.Region),
+		"export AWS_ACCESS_KEY_ID=" + shellQuote(allowed.AccessKeyID),
+		"export AWS_SECRET_ACCESS_KEY=" + shellQuote(allowed.SecretAccessKey),
+		"export VEND_DEMO_ALLOWED_PROFILE=" + shellQuote(out.AllowedProfile),
+		"export VEND_DEMO_DENIED_PROFILE=" + shellQuote(out.DeniedProfile),
+		"",
+	}
+	return writePrivate(r.path(LocalEnvFile), []byte(strings.Join(lines, "\n")))
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// SmokeTest proves vending works using only an env file and the built vend: the allowed
+// profile gives the AWS CLI the role's session, the denied one is refused with a rule.
+func (r *Runner) SmokeTest(ctx context.Context, envFile, allowedRoleARN string) error {
+	env, err := ReadEnvFile(envFile)
+	if err != nil {
+		return err
+	}
+	get := func(k string) string {
+		for _, kv := range env {
+			if strings.HasPrefix(kv, k+"=") {
+				return strings.TrimPrefix(kv, k+"=")
+			}
+		}
+		return ""
+	}
+	allowed, denied := get("VEND_DEMO_ALLOWED_PROFILE"), get("VEND_DEMO_DENIED_PROFILE")
+	base := append(cleanEnv(), env...)
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+
+	cmd := exec.CommandContext(ctx, r.CLIPath(), "exec", allowed, "--", "aws", "sts", "get-caller-identity", "--query", "Arn", "--output", "text")
+	cmd.Env = base
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	arnOut, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("vend exec %s -- aws sts get-caller-identity failed: %v\n%s", allowed, err, stderr.String())
+	}
+	arn := strings.TrimSpace(string(arnOut))
+	if want := assumedRolePrefix(allowedRoleARN); allowedRoleARN != "" && !strings.HasPrefix(arn, want) {
+		return fmt.Errorf("the AWS CLI saw %q, want a session of %s (%s...)", arn, allowedRoleARN, want)
+	}
+	if !strings.Contains(arn, ":assumed-role/") {
+		return fmt.Errorf("the AWS CLI saw %q, not an assumed-role session", arn)
+	}
+	fmt.Fprintf(r.Stdout, "    allowed: vend exec %s -- aws sts get-caller-identity → %s\n", allowed, arn)
+
+	cmd = exec.CommandContext(ctx, r.CLIPath(), "exec", denied, "--", "aws", "sts", "get-caller-identity")
+	cmd.Env = base
+	stderr.Reset()
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	var exitErr *exec.ExitError
+	if !errors.As(err, &exitErr) || exitErr.ExitCode() != 3 {
+		return fmt.Errorf("vend exec %s should be denied with exit code 3, got %v\n%s", denied, err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "rule") {
+		return fmt.Errorf("the denial does not name the deciding rule:\n%s", stderr.String())
+	}
+	fmt.Fprintf(r.Stdout, "    denied:  vend exec %s → %s", denied, stderr.String())
+	return nil
+}
+
+// assumedRolePrefix turns arn:aws:iam::A:role/path/NAME into arn:aws:sts::A:assumed-role/NAME/.
+func assumedRolePrefix(roleARN string) string {
+	parts := strings.SplitN(roleARN, ":", 6)
+	if len(parts) != 6 || !strings.HasPrefix(parts[5], "role/") {
+		return roleARN
+	}
+	name := parts[5][strings.LastIndex(parts[5], "/")+1:]
+	return fmt.Sprintf("%s:%s:sts::%s:assumed-role/%s/", parts[0], parts[1], parts[4], name)
+}
+
+// cleanEnv is the environment without AWS and vend settings, so the smoke test sees
+// only what the env file says.
+func cleanEnv() []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "AWS_") || strings.HasPrefix(kv, "VEND_") {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
+}
+
+// ReadEnvFile reads the `export KEY='value'` lines that writeLocalEnv writes.
+func ReadEnvFile(path string) ([]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w (run `go tool mage deploy` first)", path, err)
+	}
+	var env []string
+	for i, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(strings.TrimPrefix(line, "export "), "=")
+		if !ok {
+			return nil, fmt.Errorf("%s:%d: want export KEY=VALUE", path, i+1)
+		}
+		if len(v) >= 2 && v[0] == '\'' && v[len(v)-1] == '\'' {
+			v = strings.ReplaceAll(v[1:len(v)-1], `'\''`, "'")
+		}
+		env = append(env, k+"="+v)
+	}
+	return env, nil
+}
