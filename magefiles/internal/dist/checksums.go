@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -89,4 +90,29 @@ func fileSHA256(path string) (string, error) {
 		return "", fmt.Errorf("read %s: %w", path, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// CheckChecksums verifies checksums.txt and that it covers every file users download.
+func (rel *Release) CheckChecksums() error {
+	names, err := VerifyChecksums(filepath.Join(rel.Dir, ChecksumsFile))
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, typ := range []string{typeArchive, typePackage, typeSBOM} {
+		for _, a := range rel.find(typ, "", "", "", "") {
+			if _, ok := slices.BinarySearch(names, a.Name); !ok {
+				errs = append(errs, fmt.Errorf("%s is not in %s", a.Name, ChecksumsFile))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func readChecksums(path string) (map[string]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParseChecksums(data)
 }
