@@ -14,9 +14,12 @@ import (
 	"github.com/vend-tvm/vend/magefiles/internal/project"
 )
 
+// debBashCompletion is where the .deb installs the bash completion, relative to /.
+const debBashCompletion = "usr/share/bash-completion/completions/vend"
+
 // DebFiles are what the .deb installs besides /usr/bin/vend, relative to /.
 var DebFiles = []string{
-	"usr/share/bash-completion/completions/vend",
+	debBashCompletion,
 	"usr/share/zsh/vendor-completions/_vend",
 	"usr/share/fish/vendor_completions.d/vend.fish",
 	"usr/share/man/man1/vend.1.gz",
@@ -91,14 +94,14 @@ func (rel *Release) checkInstalled(ctx context.Context, r *project.Runner, root 
 	if err != nil {
 		return errors.Join(append(errs, err)...)
 	}
-	installed, _ := os.ReadFile(filepath.Join(root, DebFiles[0]))
+	installed, _ := os.ReadFile(filepath.Join(root, debBashCompletion))
 	if strings.TrimSpace(string(installed)) != comp {
 		errs = append(errs, errors.New("vend completion bash differs from the completion file the package installed"))
 	}
 	if _, err := exec.LookPath("bash"); err == nil {
 		// Load the completion as a bash user would and ask bash what it registered.
 		script := `source "$1" && complete -p vend`
-		reg, err := r.Output(ctx, project.Cmd{Args: []string{"bash", "--norc", "--noprofile", "-c", script, "bash", filepath.Join(root, DebFiles[0])}})
+		reg, err := r.Output(ctx, project.Cmd{Args: []string{"bash", "--norc", "--noprofile", "-c", script, "bash", filepath.Join(root, debBashCompletion)}})
 		if err != nil || !strings.Contains(reg, "__start_vend") {
 			errs = append(errs, fmt.Errorf("bash does not register the vend completion: %q (%v)", reg, err))
 		}

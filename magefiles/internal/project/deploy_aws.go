@@ -11,6 +11,9 @@ import (
 
 const completeExample = "terraform/examples/complete"
 
+// AWSDeployTools are what a deploy to real AWS needs beyond Go (no local AWS).
+var AWSDeployTools = []Tool{Tools.Terraform, Tools.AWSCLI}
+
 // awsSettings are what a deploy to real AWS needs from the user's environment.
 type awsSettings struct {
 	TFVars       string // VEND_TFVARS: a tfvars file for examples/complete
@@ -40,7 +43,7 @@ func (r *Runner) DeployAWS(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if missing := r.MissingTools(ctx, []Tool{DeployTools[0], DeployTools[2]}); len(missing) > 0 {
+	if missing := r.MissingTools(ctx, AWSDeployTools); len(missing) > 0 {
 		return errors.New("deploy needs:\n" + DescribeMissing(missing))
 	}
 	if err := r.Step("check AWS credentials", func() error {

@@ -11,11 +11,7 @@ import (
 )
 
 // DeployTools are what a local deploy needs beyond Go.
-var DeployTools = []Tool{
-	{"terraform", []string{"terraform", "version"}, "install Terraform 1.9 or later"},
-	{"moto_server", []string{"moto_server", "--help"}, "pip install 'moto[server]==5.2.1'"},
-	{"the AWS CLI", []string{"aws", "--version"}, "pip install awscli"},
-}
+var DeployTools = []Tool{Tools.Terraform, Tools.MotoServer, Tools.AWSCLI}
 
 // DeployLocal builds everything, starts the local AWS, applies the local example, runs
 // the TVM under the Lambda Runtime Interface Emulator behind the SigV4-verifying front,

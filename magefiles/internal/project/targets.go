@@ -43,7 +43,7 @@ func (r *Runner) TestAll(ctx context.Context) error {
 			return err
 		}
 	}
-	if len(r.MissingTools(ctx, E2ETools[3:])) == 0 {
+	if len(r.MissingTools(ctx, JSClientTools)) == 0 {
 		if err := r.Step("install JS SDK client", func() error { return r.InstallJSClient(ctx) }); err != nil {
 			return err
 		}

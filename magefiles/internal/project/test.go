@@ -4,51 +4,14 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 )
 
-// InCI reports whether the run is in CI, where a missing tool fails the run instead of
-// skipping the tests that need it.
-func InCI() bool { return os.Getenv("CI") == "true" }
-
-// Tool is an external program the end-to-end tests use.
-type Tool struct {
-	Name  string   // what to tell the user
-	Check []string // a command that exits 0 when the tool works
-	Fix   string   // how to get it
-}
-
 // E2ETools are what the end-to-end tests drive as real clients and the real local AWS.
-var E2ETools = []Tool{
-	{"moto_server", []string{"moto_server", "--help"}, "pip install 'moto[server]==5.2.1'"},
-	{"the AWS CLI", []string{"aws", "--version"}, "pip install awscli"},
-	{"boto3", []string{"python3", "-c", "import boto3"}, "pip install boto3"},
-	{"node", []string{"node", "--version"}, "apt-get install nodejs npm"},
-	{"npm", []string{"npm", "--version"}, "apt-get install npm"},
-}
+var E2ETools = []Tool{Tools.MotoServer, Tools.AWSCLI, Tools.Boto3, Tools.Node, Tools.NPM}
 
-// MissingTools returns the tools that do not work on this machine.
-func (r *Runner) MissingTools(ctx context.Context, tools []Tool) []Tool {
-	var missing []Tool
-	for _, t := range tools {
-		cmd := exec.CommandContext(ctx, t.Check[0], t.Check[1:]...)
-		if err := cmd.Run(); err != nil {
-			missing = append(missing, t)
-		}
-	}
-	return missing
-}
-
-// DescribeMissing says which tools are missing and how to install each.
-func DescribeMissing(tools []Tool) string {
-	var b strings.Builder
-	for _, t := range tools {
-		fmt.Fprintf(&b, "  - %s (install: %s)\n", t.Name, t.Fix)
-	}
-	return b.String()
-}
+// JSClientTools are what installing the JS SDK client needs.
+var JSClientTools = []Tool{Tools.Node, Tools.NPM}
 
 // TestModule runs one module's Go tests with the race detector.
 func (r *Runner) TestModule(ctx context.Context, mod string, extra ...string) error {
