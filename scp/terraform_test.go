@@ -4,16 +4,25 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
 
-// TestTerraformRendersLikeGo applies testdata/terraform (no providers, outputs only)
-// with each parameter set and checks that Terraform derives the same template variables
-// and that templatefile() renders every template to the same JSON as the Go renderer.
+// guardrailsModule is the org-guardrails module, relative to this package.
+const guardrailsModule = "../terraform/modules/org-guardrails"
+
+// TestTerraformRendersLikeGo plans the org-guardrails module itself (through the root
+// configuration testdata/terraform) with each parameter set, untagged and tag-gated, and
+// checks that it selects the templates TemplatesFor selects and renders each one to
+// exactly the bytes Terraform's jsonencode(jsondecode()) makes of the Go renderer's
+// document. Without tvm_function_arn, which Go refuses to render with, the module must
+// render nothing either.
 func TestTerraformRendersLikeGo(t *testing.T) {
 	tf, err := exec.LookPath("terraform")
 	if err != nil {
@@ -26,21 +35,19 @@ func TestTerraformRendersLikeGo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	src, err := os.ReadFile(filepath.Join("testdata", "terraform", "main.tf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "main.tf"), src, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cliConfig := filepath.Join(dir, "terraformrc")
+	scratch := t.TempDir()
+	dir := filepath.Join(scratch, "scp", "testdata", "terraform")
+	copyTerraformFiles(t, filepath.Join("testdata", "terraform"), dir)
+	copyTerraformFiles(t, guardrailsModule, filepath.Join(scratch, "terraform", "modules", "org-guardrails"))
+
+	// An empty CLI configuration keeps the user's (credentials helpers, plugin cache) out.
+	cliConfig := filepath.Join(scratch, "terraformrc")
 	if err := os.WriteFile(cliConfig, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
-	run := func(args ...string) []byte {
+	run := func(t *testing.T, args ...string) []byte {
 		t.Helper()
 		cmd := exec.CommandContext(ctx, tf, args...)
 		cmd.Dir = dir
@@ -53,56 +60,167 @@ func TestTerraformRendersLikeGo(t *testing.T) {
 		}
 		return stdout.Bytes()
 	}
-	run("init", "-input=false", "-no-color")
+	initArgs := []string{"init", "-input=false", "-no-color", "-backend=false"}
+	if mirror := providerMirror(); mirror != "" {
+		initArgs = append(initArgs, "-plugin-dir="+mirror)
+	}
+	run(t, initArgs...)
+
+	// plan plans the module with vars and returns its outputs.
+	plan := func(t *testing.T, vars map[string]any) (rendered map[string]string, templates []string) {
+		t.Helper()
+		vars["templates_dir"] = templatesDir
+		b, err := json.Marshal(vars)
+		if err != nil {
+			t.Fatal(err)
+		}
+		varFile := filepath.Join(scratch, "test.tfvars.json")
+		if err := os.WriteFile(varFile, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		planFile := filepath.Join(scratch, "test.tfplan")
+		run(t, "plan", "-input=false", "-no-color", "-var-file="+varFile, "-out="+planFile)
+		var shown struct {
+			PlannedValues struct {
+				Outputs struct {
+					Rendered  struct{ Value map[string]string }
+					Templates struct{ Value []string }
+				}
+			} `json:"planned_values"`
+		}
+		if err := json.Unmarshal(run(t, "show", "-json", "-no-color", planFile), &shown); err != nil {
+			t.Fatal(err)
+		}
+		return shown.PlannedValues.Outputs.Rendered.Value, shown.PlannedValues.Outputs.Templates.Value
+	}
 
 	for _, file := range paramFiles {
-		t.Run(filepath.Base(file), func(t *testing.T) {
-			p := loadParams(t, file).WithDefaults()
-			tfvars, err := json.Marshal(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			varFile := filepath.Join(dir, "params.tfvars.json")
-			if err := os.WriteFile(varFile, tfvars, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			run("apply", "-auto-approve", "-input=false", "-no-color", "-var-file="+varFile, "-var", "templates_dir="+templatesDir)
-			var outputs struct {
-				TemplateVars struct{ Value map[string]any } `json:"template_vars"`
-				Rendered     struct{ Value map[string]string }
-			}
-			if err := json.Unmarshal(run("output", "-json", "-no-color"), &outputs); err != nil {
-				t.Fatal(err)
-			}
+		for _, mode := range []Mode{ModeEnforce, ModeTagGated} {
+			t.Run(filepath.Base(file)+"/"+string(mode), func(t *testing.T) {
+				p := loadParams(t, file)
+				rendered, templates := plan(t, map[string]any{"params": rawParams(t, file), "tag_gated": mode == ModeTagGated})
 
-			vars, err := TemplateVars(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			goVars, _ := json.Marshal(vars)
-			tfVars, _ := json.Marshal(outputs.TemplateVars.Value)
-			if !jsonEqual(t, goVars, tfVars) {
-				t.Errorf("template variables differ\n    go: %s\nterraform: %s", goVars, tfVars)
-			}
+				want := TemplatesFor(mode)
+				var wantPaths []string
+				for _, tmpl := range want {
+					wantPaths = append(wantPaths, tmpl.Path)
+				}
+				slices.Sort(templates)
+				slices.Sort(wantPaths)
+				if !slices.Equal(templates, wantPaths) {
+					t.Errorf("terraform selects %v, Go %v", templates, wantPaths)
+				}
+				if len(rendered) != len(want) {
+					t.Errorf("terraform rendered %d documents, Go %d", len(rendered), len(want))
+				}
+				for _, tmpl := range want {
+					doc, err := Render(tmpl, p)
+					if err != nil {
+						t.Fatal(err)
+					}
+					got, ok := rendered[tmpl.Path]
+					if !ok {
+						t.Errorf("terraform did not render %s", tmpl.Path)
+						continue
+					}
+					if want := terraformJSON(t, doc.JSON); got != want {
+						t.Errorf("%s renders differently\n       go: %s\nterraform: %s", tmpl.Path, want, got)
+					}
+				}
+			})
+		}
+	}
 
-			ts := Templates()
-			if len(outputs.Rendered.Value) != len(ts) {
-				t.Errorf("terraform rendered %d templates, Go embeds %d", len(outputs.Rendered.Value), len(ts))
-			}
-			for _, tmpl := range ts {
-				doc, err := Render(tmpl, p)
-				if err != nil {
-					t.Fatal(err)
-				}
-				tfDoc, ok := outputs.Rendered.Value[tmpl.Path]
-				if !ok {
-					t.Errorf("terraform did not render %s", tmpl.Path)
-					continue
-				}
-				if !jsonEqual(t, doc.JSON, []byte(tfDoc)) {
-					t.Errorf("%s renders differently\n       go: %s\nterraform: %s", tmpl.Path, doc.JSON, tfDoc)
-				}
-			}
-		})
+	// Audit mode takes parameters without the function ARN; Go refuses to render them.
+	t.Run("no tvm_function_arn", func(t *testing.T) {
+		params := rawParams(t, paramFiles[0])
+		delete(params, "tvm_function_arn")
+		rendered, _ := plan(t, map[string]any{"params": params, "tag_gated": false, "mode": "audit"})
+		if len(rendered) != 0 {
+			t.Errorf("terraform rendered %d documents without tvm_function_arn, want none", len(rendered))
+		}
+
+		p := loadParams(t, paramFiles[0])
+		p.TVMFunctionARN = ""
+		var perr *ParamError
+		if _, err := RenderAll(p); !errors.As(err, &perr) || perr.Field != "tvm_function_arn" {
+			t.Errorf("Go renders without tvm_function_arn: err = %v, want a tvm_function_arn ParamError", err)
+		}
+	})
+}
+
+// rawParams reads a params file as the JSON object Terraform receives: no Go defaults
+// filled in, so the module's own defaults are compared too.
+func rawParams(t *testing.T, file string) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	return m
+}
+
+// terraformJSON is doc as jsonencode(jsondecode(doc)) writes it: minified, object keys
+// sorted, <, > and & escaped (cty encodes strings with encoding/json).
+func terraformJSON(t *testing.T, doc []byte) string {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("%v: %s", err, doc)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// providerMirror is the AWS provider mirror to install from, as the terraform module's
+// tests find it (terraform/internal/tfcli): VEND_TF_PROVIDER_MIRROR, set but empty for
+// none, else /opt/tf-plugins when it holds the provider.
+func providerMirror() string {
+	if dir, ok := os.LookupEnv("VEND_TF_PROVIDER_MIRROR"); ok {
+		return dir
+	}
+	const imageMirror = "/opt/tf-plugins"
+	if st, err := os.Stat(filepath.Join(imageMirror, "registry.terraform.io", "hashicorp", "aws")); err == nil && st.IsDir() {
+		return imageMirror
+	}
+	return ""
+}
+
+// copyTerraformFiles copies the .tf files of src (not its tests) into dst, so that
+// terraform writes its lock file and .terraform folder into the scratch tree only.
+func copyTerraformFiles(t *testing.T, src, dst string) {
+	t.Helper()
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".tf") {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if n == 0 {
+		t.Fatalf("no .tf files in %s", src)
 	}
 }

@@ -1,107 +1,70 @@
-# Reference derivation for the org-guardrails module. It turns the vend guardrail
-# parameters into the template variables exactly as scp.TemplateVars does and renders
-# every template with templatefile(). TestTerraformRendersLikeGo applies it (no
-# providers, outputs only) and compares both the variables and the rendered documents
-# with the Go renderer's.
+# The org-guardrails module itself, planned with one set of scp.Params.
+# TestTerraformRendersLikeGo copies this folder and the module into a scratch tree (so
+# the relative source below holds), plans it offline and compares the module's rendered
+# documents byte for byte with the Go renderer's. No credential or endpoint is ever used:
+# a plan of new resources calls no AWS API.
 
 terraform {
-  required_version = ">= 1.5.0"
+  required_version = ">= 1.9.0"
+}
+
+provider "aws" {
+  region                      = "eu-west-1"
+  access_key                  = "plan-only"
+  secret_key                  = "plan-only"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+}
+
+variable "params" {
+  type        = any
+  description = "A params file of `vend scp render` (scp.Params in JSON). A missing parameter is passed as null, so the module's default applies where Go's would."
+}
+
+variable "mode" {
+  type        = string
+  default     = "enforce"
+  description = "The module's mode; audit accepts parameters Go cannot render with (no tvm_function_arn)."
+}
+
+variable "tag_gated" {
+  type        = bool
+  description = "Render the -tagged variants of the protected-role templates."
 }
 
 variable "templates_dir" {
   type        = string
-  description = "Path of scp/templates."
+  description = "Path of scp/templates, the folder the Go renderer embeds."
 }
 
-variable "tvm_role_arns" {
-  type        = list(string)
-  description = "TVM execution role ARNs."
+module "guardrails" {
+  source = "../../../terraform/modules/org-guardrails"
+
+  mode          = var.mode
+  tag_gated     = var.tag_gated
+  target_ids    = ["r-ab12"]
+  templates_dir = var.templates_dir
+
+  tvm_role_arns            = try(var.params.tvm_role_arns, null)
+  protected_role_path      = try(var.params.protected_role_path, null)
+  protected_account_ids    = try(var.params.protected_account_ids, null)
+  protected_role_tag_key   = try(var.params.protected_role_tag_key, null)
+  protected_role_tag_value = try(var.params.protected_role_tag_value, null)
+  deployer_arns            = try(var.params.deployer_arns, null)
+  break_glass_arns         = try(var.params.break_glass_arns, null)
+  source_identity_prefix   = try(var.params.source_identity_prefix, null)
+  tvm_function_arn         = try(var.params.tvm_function_arn, null)
+  policy_parameter_arn     = try(var.params.policy_parameter_arn, null)
+  org_id                   = try(var.params.org_id, null)
 }
 
-variable "protected_role_path" {
-  type        = string
-  description = "IAM path of the protected roles, such as /vend/."
-}
-
-variable "protected_account_ids" {
-  type        = list(string)
-  default     = []
-  description = "Accounts of the protected roles; empty means every account."
-}
-
-variable "protected_role_tag_key" {
-  type        = string
-  default     = "vend:enforce"
-  description = "Tag key the tag-gated templates enforce on."
-}
-
-variable "protected_role_tag_value" {
-  type        = string
-  default     = "true"
-  description = "Tag value the tag-gated templates enforce on."
-}
-
-variable "deployer_arns" {
-  type        = list(string)
-  description = "Principals allowed to change the TVM."
-}
-
-variable "break_glass_arns" {
-  type        = list(string)
-  default     = []
-  description = "Principals allowed into protected roles without the TVM."
-}
-
-variable "source_identity_prefix" {
-  type        = string
-  default     = "vend-"
-  description = "Prefix of every SourceIdentity the TVM sets."
-}
-
-variable "tvm_function_arn" {
-  type        = string
-  description = "Unqualified ARN of the TVM function."
-}
-
-variable "policy_parameter_arn" {
-  type        = string
-  description = "ARN of the SSM parameter holding the TVM policy."
-}
-
-variable "org_id" {
-  type        = string
-  default     = ""
-  description = "Organisation ID; the templates do not use it."
-}
-
-locals {
-  partition = split(":", var.tvm_role_arns[0])[1]
-  protected_role_arns = [
-    for account in(length(var.protected_account_ids) > 0 ? var.protected_account_ids : ["*"]) :
-    "arn:${local.partition}:iam::${account}:role${var.protected_role_path}*"
-  ]
-  template_vars = {
-    tvm_role_arns            = var.tvm_role_arns
-    assume_exempt_arns       = distinct(concat(var.tvm_role_arns, var.break_glass_arns))
-    deployer_arns            = var.deployer_arns
-    protected_role_arns      = local.protected_role_arns
-    guarded_role_arns        = distinct(concat(var.tvm_role_arns, local.protected_role_arns, var.deployer_arns, var.break_glass_arns))
-    tvm_function_arns        = [var.tvm_function_arn, "${var.tvm_function_arn}:*"]
-    policy_parameter_arn     = var.policy_parameter_arn
-    source_identity_pattern  = "${var.source_identity_prefix}*"
-    protected_role_tag_key   = var.protected_role_tag_key
-    protected_role_tag_value = var.protected_role_tag_value
-    partition                = local.partition
-  }
-}
-
-output "template_vars" {
-  value = local.template_vars
-}
-
+# The rendered documents and the template each came from, keyed by the template's path
+# below templates_dir (Go's Template.Path).
 output "rendered" {
-  value = {
-    for f in fileset(var.templates_dir, "{scp,rcp}/*.json") :
-    f => templatefile("${var.templates_dir}/${f}", local.template_vars)
-  }
+  value = { for k, doc in module.guardrails.rendered_policies : module.guardrails.templates[k] => doc }
+}
+
+output "templates" {
+  value = values(module.guardrails.templates)
 }
