@@ -12,26 +12,29 @@ data "aws_region" "current" {
 locals {
   region = data.aws_region.current.name
 
-  # Template variables, derived exactly as scp.TemplateVars (and
-  # scp/testdata/terraform/main.tf, which a Go test applies to prove the equality).
+  # Template variables, derived exactly as scp.TemplateVars: scp/terraform_test.go plans
+  # this module and compares its rendered_policies byte for byte with the Go renderer's.
+  # Like TemplateVars, which refuses parameters without a deployer, function or policy
+  # parameter, they exist only when can_render (HCL drops the errors of the branch a
+  # conditional does not take, such as "${null}:*").
   partition = split(":", var.tvm_role_arns[0])[1]
   protected_role_arns = [
     for account in(length(var.protected_account_ids) > 0 ? var.protected_account_ids : ["*"]) :
     "arn:${local.partition}:iam::${account}:role${var.protected_role_path}*"
   ]
-  template_vars = {
+  template_vars = local.can_render ? {
     tvm_role_arns            = var.tvm_role_arns
     assume_exempt_arns       = distinct(concat(var.tvm_role_arns, var.break_glass_arns))
     deployer_arns            = var.deployer_arns
     protected_role_arns      = local.protected_role_arns
     guarded_role_arns        = distinct(concat(var.tvm_role_arns, local.protected_role_arns, var.deployer_arns, var.break_glass_arns))
-    tvm_function_arns        = var.tvm_function_arn == null ? [] : [var.tvm_function_arn, "${var.tvm_function_arn}:*"]
+    tvm_function_arns        = [var.tvm_function_arn, "${var.tvm_function_arn}:*"]
     policy_parameter_arn     = var.policy_parameter_arn
     source_identity_pattern  = "${var.source_identity_prefix}*"
     protected_role_tag_key   = var.protected_role_tag_key
     protected_role_tag_value = var.protected_role_tag_value
     partition                = local.partition
-  }
+  } : null
   # Audit mode needs only the TVM roles and the protected roles; the rest may come later.
   can_render = length(var.deployer_arns) > 0 && var.tvm_function_arn != null && var.policy_parameter_arn != null
 
