@@ -10,6 +10,8 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/sts v1.52.0
 	github.com/spf13/cobra v1.10.2
 	github.com/spf13/pflag v1.0.9
+	github.com/vend-tvm/vend/internal v0.0.0
+	github.com/vend-tvm/vend/internal/localfront v0.0.0
 	github.com/vend-tvm/vend/lambda v0.0.0
 	github.com/vend-tvm/vend/scp v0.0.0
 	go.yaml.in/yaml/v3 v3.0.6
@@ -37,3 +39,7 @@ require (
 replace github.com/vend-tvm/vend/lambda => ../lambda
 
 replace github.com/vend-tvm/vend/scp => ../scp
+
+replace github.com/vend-tvm/vend/internal => ../internal
+
+replace github.com/vend-tvm/vend/internal/localfront => ../internal/localfront

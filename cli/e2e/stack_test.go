@@ -25,7 +25,7 @@ import (
 	"github.com/vend-tvm/vend/lambda/identity"
 	"github.com/vend-tvm/vend/lambda/policystore"
 	"github.com/vend-tvm/vend/lambda/tvm"
-	"github.com/vend-tvm/vend/lambda/urlfront"
+	"github.com/vend-tvm/vend/internal/localfront"
 )
 
 const (
@@ -251,9 +251,9 @@ func (s *stack) startTVM() error {
 		handler.WithDecisionLogger(slog.New(slog.NewJSONHandler(s.decisions, nil))),
 		handler.WithLogger(slog.New(slog.NewJSONHandler(s.decisions, nil))),
 		handler.WithVersion("e2e"))
-	ids := []urlfront.Identity{s.alice.identity(), s.mallory.identity()}
-	front, err := urlfront.New(h, ids, urlfront.WithRegion(region), urlfront.WithAccountID(accountID),
-		urlfront.WithLogger(slog.New(slog.NewJSONHandler(s.frontLog, nil))))
+	ids := []localfront.Identity{s.alice.identity(), s.mallory.identity()}
+	front, err := localfront.New(h, ids, localfront.WithRegion(region), localfront.WithAccountID(accountID),
+		localfront.WithLogger(slog.New(slog.NewJSONHandler(s.frontLog, nil))))
 	if err != nil {
 		return err
 	}
@@ -261,8 +261,8 @@ func (s *stack) startTVM() error {
 	return err
 }
 
-func (u user) identity() urlfront.Identity {
-	return urlfront.Identity{
+func (u user) identity() localfront.Identity {
+	return localfront.Identity{
 		AccessKeyID: u.AccessKeyID, SecretAccessKey: u.SecretAccessKey,
 		ARN: u.ARN, AccountID: accountID, UserID: u.UserID, PrincipalOrgID: orgID,
 	}

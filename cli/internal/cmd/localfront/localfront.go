@@ -20,7 +20,7 @@ import (
 	"github.com/vend-tvm/vend/cli/internal/factory"
 	"github.com/vend-tvm/vend/cli/internal/iostreams"
 	"github.com/vend-tvm/vend/cli/internal/status"
-	"github.com/vend-tvm/vend/lambda/urlfront"
+	"github.com/vend-tvm/vend/internal/localfront"
 )
 
 // LocalFrontOptions are the dependencies and flags of `vend local-front`.
@@ -100,8 +100,8 @@ a secret, a signature or a body) and runs until SIGINT or SIGTERM.`,
 	cmd.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:0", "loopback address to listen on (port 0: a free one)")
 	cmd.Flags().StringVar(&opts.InvokeURL, "invoke-url", "", "base URL of the Lambda Runtime Interface Emulator, like http://127.0.0.1:9001")
 	cmd.Flags().StringVar(&opts.IdentitiesFile, "identities", "", "JSON array of the identities whose signatures the front accepts (mode 0600)")
-	cmd.Flags().StringVar(&opts.Region, "region", urlfront.DefaultRegion, "region requests must be signed for")
-	cmd.Flags().StringVar(&opts.AccountID, "account-id", urlfront.DefaultAccountID, "account that owns the function (requestContext.accountId)")
+	cmd.Flags().StringVar(&opts.Region, "region", localfront.DefaultRegion, "region requests must be signed for")
+	cmd.Flags().StringVar(&opts.AccountID, "account-id", localfront.DefaultAccountID, "account that owns the function (requestContext.accountId)")
 	cmd.Flags().StringVar(&opts.URLFile, "url-file", "", "write the front's URL to this file once it accepts requests")
 	return cmd
 }
@@ -109,7 +109,7 @@ a secret, a signature or a body) and runs until SIGINT or SIGTERM.`,
 // errNotLoopback is the usage error for addresses off the machine's loopback.
 var errNotLoopback = errors.New("must be a loopback address (127.0.0.1, [::1] or localhost): the front is for local use only")
 
-// checkAddr refuses what urlfront.Start would refuse, before anything else happens.
+// checkAddr refuses what localfront.Start would refuse, before anything else happens.
 func checkAddr(addr string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
@@ -148,10 +148,10 @@ func localFrontRun(opts *LocalFrontOptions) error {
 	if err != nil {
 		return err
 	}
-	front, err := urlfront.New(urlfront.RIEInvoker{URL: opts.InvokeURL}, ids,
-		urlfront.WithRegion(opts.Region),
-		urlfront.WithAccountID(opts.AccountID),
-		urlfront.WithLogger(opts.Logger),
+	front, err := localfront.New(localfront.RIEInvoker{URL: opts.InvokeURL}, ids,
+		localfront.WithRegion(opts.Region),
+		localfront.WithAccountID(opts.AccountID),
+		localfront.WithLogger(opts.Logger),
 	)
 	if err != nil {
 		return err
@@ -191,7 +191,7 @@ func localFrontRun(opts *LocalFrontOptions) error {
 
 // loadIdentities reads the identities file after checking, on the open file, that
 // only its owner can read it: it holds secret keys.
-func loadIdentities(path string) ([]urlfront.Identity, error) {
+func loadIdentities(path string) ([]localfront.Identity, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open identities: %w", err)
@@ -204,7 +204,7 @@ func loadIdentities(path string) ([]urlfront.Identity, error) {
 	if err := checkPrivate(path, fi); err != nil {
 		return nil, err
 	}
-	ids, err := urlfront.LoadIdentities(f)
+	ids, err := localfront.LoadIdentities(f)
 	if err != nil {
 		return nil, fmt.Errorf("identities %s: %w", path, err)
 	}

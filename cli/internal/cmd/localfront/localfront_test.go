@@ -23,7 +23,7 @@ import (
 
 	"github.com/vend-tvm/vend/cli/internal/cmdtest"
 	"github.com/vend-tvm/vend/cli/internal/status"
-	"github.com/vend-tvm/vend/lambda/urlfront"
+	"github.com/vend-tvm/vend/internal/localfront"
 )
 
 const (
@@ -47,7 +47,7 @@ func TestNewCmdLocalFrontFlags(t *testing.T) {
 		{
 			name: "defaults", args: base,
 			check: func(t *testing.T, o *LocalFrontOptions) {
-				if o.Addr != "127.0.0.1:0" || o.Region != urlfront.DefaultRegion || o.AccountID != urlfront.DefaultAccountID ||
+				if o.Addr != "127.0.0.1:0" || o.Region != localfront.DefaultRegion || o.AccountID != localfront.DefaultAccountID ||
 					o.URLFile != "" || o.Logger == nil || o.Context == nil {
 					t.Errorf("got %+v", o)
 				}
@@ -101,7 +101,7 @@ func newFakeRIE(t *testing.T) *fakeRIE {
 	t.Helper()
 	rie := &fakeRIE{}
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST "+urlfront.RIEPath, func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("POST "+localfront.RIEPath, func(w http.ResponseWriter, r *http.Request) {
 		var ev map[string]any
 		if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
 			t.Errorf("event: %v", err)

@@ -1,4 +1,4 @@
-package urlfront
+package localfront
 
 import (
 	"encoding/base64"
