@@ -3,6 +3,7 @@ package wire
 import (
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 )
 
@@ -89,25 +90,74 @@ func (e *Error) Error() string {
 	return s
 }
 
-// Stable error codes. Clients may switch on them; never rename one.
+// Stable error codes. Clients may switch on them; never rename one. codes gives each
+// its HTTP status.
 const (
-	CodeBadRequest        = "bad_request"        // 400 malformed request
-	CodeInvalidProfile    = "invalid_profile"    // 400 profile name missing or not a valid name
-	CodeInvalidDuration   = "invalid_duration"   // 400 duration not an integer in range
-	CodeUnauthenticated   = "unauthenticated"    // 401 no verified IAM caller in the request
-	CodeAccessDenied      = "access_denied"      // 403 a policy rule (or no rule) denied
-	CodePolicyInvalid     = "policy_invalid"     // 403 the TVM's policy failed to load; every request is refused
-	CodeUnknownProfile    = "unknown_profile"    // 404 no such profile in the policy
-	CodeNotFound          = "not_found"          // 404 no such route
-	CodeMethodNotAllowed  = "method_not_allowed" // 405
-	CodeRequestTooLarge   = "request_too_large"  // 413
-	CodeRateLimited       = "rate_limited"       // 429
-	CodeRoleTrustRefused  = "role_trust_refused" // 502 STS AccessDenied: the role's trust policy refused the TVM
-	CodeSTSError          = "sts_error"          // 502 STS failed otherwise
-	CodeSTSThrottled      = "sts_throttled"      // 503 STS throttled; Retry-After is set
-	CodePolicyUnavailable = "policy_unavailable" // 503 the policy could not be fetched: none cached, the parameter gone or unreadable, or stale past the bound
-	CodeInternal          = "internal_error"     // 500
+	CodeBadRequest        = "bad_request"
+	CodeInvalidProfile    = "invalid_profile"
+	CodeInvalidDuration   = "invalid_duration"
+	CodeUnauthenticated   = "unauthenticated"
+	CodeAccessDenied      = "access_denied"
+	CodePolicyInvalid     = "policy_invalid"
+	CodeUnknownProfile    = "unknown_profile"
+	CodeNotFound          = "not_found"
+	CodeMethodNotAllowed  = "method_not_allowed"
+	CodeRequestTooLarge   = "request_too_large"
+	CodeRateLimited       = "rate_limited"
+	CodeRoleTrustRefused  = "role_trust_refused"
+	CodeSTSError          = "sts_error"
+	CodeSTSThrottled      = "sts_throttled"
+	CodePolicyUnavailable = "policy_unavailable"
+	CodeInternal          = "internal_error"
 )
+
+// CodeInfo is what the contract says about one error code.
+type CodeInfo struct {
+	Code string
+	// Status is the HTTP status of every TVM answer with this code.
+	Status int
+	// Meaning is one line for the error reference. It may be empty when the
+	// reference's hand-written entry (site/data/errorfixes.json) says it instead.
+	Meaning string
+}
+
+// codes is the one table of error codes: the TVM's handler takes every error status
+// from it (through Status), and the site's error reference is generated from it, in
+// this order. The generator reads this source rather than importing the package, so
+// write each entry keyed, as {Code: CodeX, Status: 400, Meaning: "..."}, with the
+// status as a number and the meaning as a plain string.
+var codes = []CodeInfo{
+	{Code: CodeBadRequest, Status: 400, Meaning: "malformed request"},
+	{Code: CodeInvalidProfile, Status: 400, Meaning: "profile name missing or not a valid name"},
+	{Code: CodeInvalidDuration, Status: 400, Meaning: "duration not an integer in range"},
+	{Code: CodeUnauthenticated, Status: 401, Meaning: "no verified IAM caller in the request"},
+	{Code: CodeAccessDenied, Status: 403, Meaning: "a policy rule (or no rule) denied"},
+	{Code: CodePolicyInvalid, Status: 403, Meaning: "the TVM's policy failed to load; every request is refused"},
+	{Code: CodeUnknownProfile, Status: 404, Meaning: "no such profile in the policy"},
+	{Code: CodeNotFound, Status: 404, Meaning: "no such route"},
+	{Code: CodeMethodNotAllowed, Status: 405},
+	{Code: CodeRequestTooLarge, Status: 413},
+	{Code: CodeRateLimited, Status: 429},
+	{Code: CodeRoleTrustRefused, Status: 502, Meaning: "STS AccessDenied: the role's trust policy refused the TVM"},
+	{Code: CodeSTSError, Status: 502, Meaning: "STS failed otherwise"},
+	{Code: CodeSTSThrottled, Status: 503, Meaning: "STS throttled; Retry-After is set"},
+	{Code: CodePolicyUnavailable, Status: 503, Meaning: "the policy could not be fetched: none cached, the parameter gone or unreadable, or stale past the bound"},
+	{Code: CodeInternal, Status: 500},
+}
+
+// Codes returns every error code with its status, in the order the reference lists them.
+func Codes() []CodeInfo { return slices.Clone(codes) }
+
+// Status returns the HTTP status the TVM answers code with: 500 for a code the table
+// does not list, which the tests of this package and the handler rule out.
+func Status(code string) int {
+	for i := range codes {
+		if codes[i].Code == code {
+			return codes[i].Status
+		}
+	}
+	return 500
+}
 
 // Caller is the verified caller as the TVM sees it.
 type Caller struct {

@@ -1,6 +1,7 @@
 package site
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,12 +33,20 @@ func TestParseErrorCodes(t *testing.T) {
 }
 
 func TestParseErrorCodesErrors(t *testing.T) {
+	const head = "package wire\nconst CodeX = \"x\"\n"
 	tests := []struct {
 		name, src, want string
 	}{
-		{"no status", "package wire\nconst CodeX = \"x\" // oops\n", "must start with the HTTP status"},
-		{"no comment", "package wire\nconst CodeX = \"x\"\n", "must start with the HTTP status"},
-		{"status out of range", "package wire\nconst CodeX = \"x\" // 999 what\n", "must start with the HTTP status"},
+		{"no entry", head + "var codes = []CodeInfo{}\n", "CodeX has no entry in codes"},
+		{"no table", head, "no table of error codes"},
+		{"no status", head + "var codes = []CodeInfo{{Code: CodeX}}\n", "no Status"},
+		{"status out of range", head + "var codes = []CodeInfo{{Code: CodeX, Status: 999}}\n", "Status must be an HTTP status"},
+		{"status by name", head + "var codes = []CodeInfo{{Code: CodeX, Status: http.StatusBadRequest}}\n", "Status must be an HTTP status"},
+		{"listed twice", head + "var codes = []CodeInfo{{Code: CodeX, Status: 400}, {Code: CodeX, Status: 400}}\n", "listed twice"},
+		{"unknown constant", head + "var codes = []CodeInfo{{Code: CodeX, Status: 400}, {Code: CodeY, Status: 400}}\n", "CodeY is not an exported"},
+		{"unkeyed", head + "var codes = []CodeInfo{{CodeX, 400, \"m\"}}\n", "write the fields keyed"},
+		{"unknown field", head + "var codes = []CodeInfo{{Code: CodeX, Status: 400, Summary: \"m\"}}\n", "unknown field Summary"},
+		{"meaning not a literal", head + "var codes = []CodeInfo{{Code: CodeX, Status: 400, Meaning: m}}\n", "Meaning must be a string literal"},
 		{"no codes", "package wire\nconst A = 1\n", "no error codes"},
 		{"not Go", "package wire\nconst (", "parse wire source"},
 	}
@@ -78,6 +87,31 @@ func TestRealWireCodesAreDocumented(t *testing.T) {
 	for _, c := range codes {
 		if !strings.Contains(string(page), "{#"+c.Code+"}") {
 			t.Errorf("the page has no section for %s", c.Code)
+		}
+	}
+}
+
+// The committed reference page must list every code of the real table with the
+// table's status, and have a section for it.
+func TestCommittedErrorPageListsEveryCode(t *testing.T) {
+	root := repoRoot(t)
+	src, err := os.ReadFile(filepath.Join(root, WireFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes, err := ParseErrorCodes(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := os.ReadFile(filepath.Join(root, ReferenceDir, "errors.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range codes {
+		row := fmt.Sprintf("| [`%s`](#%s) | %d |", c.Code, c.Code, c.Status)
+		section := fmt.Sprintf("### `%s` {#%s}\n\nHTTP %d.", c.Code, c.Code, c.Status)
+		if !strings.Contains(string(page), row) || !strings.Contains(string(page), section) {
+			t.Errorf("%s/errors.md lacks %s with status %d; run go tool mage site:generate", ReferenceDir, c.Code, c.Status)
 		}
 	}
 }
@@ -151,7 +185,7 @@ func FuzzParseErrorCodes(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(src)
-	f.Add([]byte("package wire\nconst CodeX = \"x\" // 400\n"))
+	f.Add([]byte("package wire\nconst CodeX = \"x\"\nvar codes = []CodeInfo{{Code: CodeX, Status: 400}}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		codes, err := ParseErrorCodes(data)
 		if err != nil {
