@@ -132,6 +132,10 @@ type record struct {
 	err            error
 }
 
+// marshalFailed is the answer when the response itself cannot be encoded. A test ties
+// its status to the wire table.
+const marshalFailed = `{"statusCode":500,"headers":{"Content-Type":"application/json","Cache-Control":"no-store"},"body":"{\"code\":\"internal_error\",\"message\":\"internal error\"}"}`
+
 // Invoke handles one event. It always returns a response and a nil error: an error
 // returned to Lambda would reach the caller as an opaque 502 and skip the decision log.
 func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
@@ -142,7 +146,7 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	out, err := json.Marshal(resp)
 	if err != nil {
 		// Unreachable with these types; answer something well-formed all the same.
-		return []byte(`{"statusCode":500,"headers":{"Content-Type":"application/json","Cache-Control":"no-store"},"body":"{\"code\":\"internal_error\",\"message\":\"internal error\"}"}`), nil
+		return []byte(marshalFailed), nil
 	}
 	return out, nil
 }
@@ -157,12 +161,12 @@ func (h *Handler) serve(ctx context.Context, payload []byte, rec *record) respon
 	rec.userAgent = ev.RequestContext.HTTP.UserAgent
 	if decodeErr != nil {
 		rec.err = decodeErr
-		return h.fail(rec, http.StatusBadRequest, wire.CodeBadRequest, "malformed event", nil)
+		return h.fail(rec, wire.CodeBadRequest, "malformed event", nil)
 	}
 	if h.startupErr != nil {
 		rec.err = h.startupErr
 		rec.reason = "tvm configuration invalid"
-		return h.fail(rec, http.StatusInternalServerError, wire.CodeInternal, "the TVM is misconfigured; its operators have the details in its logs", nil)
+		return h.fail(rec, wire.CodeInternal, "the TVM is misconfigured; its operators have the details in its logs", nil)
 	}
 	caller, err := identity.FromAuthorizer(ev.iam())
 	if err != nil {
@@ -170,7 +174,7 @@ func (h *Handler) serve(ctx context.Context, payload []byte, rec *record) respon
 			rec.caller.ARN = a.UserARN
 		}
 		rec.err = err
-		return h.fail(rec, http.StatusUnauthorized, wire.CodeUnauthenticated, "no verified IAM caller: the request must be SigV4-signed through an AWS_IAM-authenticated endpoint", nil)
+		return h.fail(rec, wire.CodeUnauthenticated, "no verified IAM caller: the request must be SigV4-signed through an AWS_IAM-authenticated endpoint", nil)
 	}
 	rec.caller = caller
 	req, rerr := ParseRequest(&ev)
@@ -180,13 +184,13 @@ func (h *Handler) serve(ctx context.Context, payload []byte, rec *record) respon
 		if rerr.Allow != "" {
 			hdr = map[string]string{"Allow": rerr.Allow}
 		}
-		return h.fail(rec, rerr.Status, rerr.Code, rerr.Message, hdr)
+		return h.fail(rec, rerr.Code, rerr.Message, hdr)
 	}
 	rec.path = req.Path
 
 	var resp response
 	if p := h.protect(rec, func() { resp = h.route(ctx, caller, req, rec) }); p {
-		return h.fail(rec, http.StatusInternalServerError, wire.CodeInternal, "internal error", nil)
+		return h.fail(rec, wire.CodeInternal, "internal error", nil)
 	}
 	return resp
 }
@@ -312,7 +316,7 @@ func maxSeconds(d time.Duration) int {
 	return s
 }
 
-// coreError maps the core's errors to HTTP. Messages are fixed per kind: the wrapped
+// coreError maps the core's errors to wire codes. Messages are fixed per kind: the wrapped
 // error text (STS messages, parse errors) goes to the log only.
 func (h *Handler) coreError(rec *record, err error) response {
 	rec.err = err
@@ -320,30 +324,30 @@ func (h *Handler) coreError(rec *record, err error) response {
 	switch {
 	case errors.As(err, &denied):
 		rec.rule, rec.reason = denied.Rule, denied.Reason
-		return h.failWith(rec, http.StatusForbidden, wire.Error{
+		return h.failWith(rec, wire.Error{
 			Code: wire.CodeAccessDenied, Message: "the policy does not allow this caller to request this profile",
 			Rule: denied.Rule, Reason: denied.Reason,
 		}, nil)
 	case errors.Is(err, tvm.ErrUnknownProfile):
-		return h.fail(rec, http.StatusNotFound, wire.CodeUnknownProfile, "the policy defines no such profile", nil)
+		return h.fail(rec, wire.CodeUnknownProfile, "the policy defines no such profile", nil)
 	case errors.Is(err, tvm.ErrInvalidDuration):
-		return h.fail(rec, http.StatusBadRequest, wire.CodeInvalidDuration, durationMessage, nil)
+		return h.fail(rec, wire.CodeInvalidDuration, durationMessage, nil)
 	case errors.Is(err, tvm.ErrRateLimited):
-		return h.fail(rec, http.StatusTooManyRequests, wire.CodeRateLimited, "too many requests from this caller; retry later",
+		return h.fail(rec, wire.CodeRateLimited, "too many requests from this caller; retry later",
 			retryAfter(tvm.RetryAfter(err, time.Second)))
 	case errors.Is(err, tvm.ErrPolicyInvalid):
-		return h.fail(rec, http.StatusForbidden, wire.CodePolicyInvalid, "the TVM's policy failed to load; every request is refused until it is fixed", nil)
+		return h.fail(rec, wire.CodePolicyInvalid, "the TVM's policy failed to load; every request is refused until it is fixed", nil)
 	case errors.Is(err, tvm.ErrPolicyUnavailable):
-		return h.fail(rec, http.StatusServiceUnavailable, wire.CodePolicyUnavailable, "the TVM's policy is unavailable; retry later", retryAfter(policyRetry))
+		return h.fail(rec, wire.CodePolicyUnavailable, "the TVM's policy is unavailable; retry later", retryAfter(policyRetry))
 	case errors.Is(err, tvm.ErrTrustRefused):
-		return h.fail(rec, http.StatusBadGateway, wire.CodeRoleTrustRefused, "the role's trust policy refused the TVM (it needs sts:AssumeRole, sts:SetSourceIdentity and sts:TagSession for the TVM role)", nil)
+		return h.fail(rec, wire.CodeRoleTrustRefused, "the role's trust policy refused the TVM (it needs sts:AssumeRole, sts:SetSourceIdentity and sts:TagSession for the TVM role)", nil)
 	case errors.Is(err, tvm.ErrThrottled):
-		return h.fail(rec, http.StatusServiceUnavailable, wire.CodeSTSThrottled, "STS is throttling the TVM; retry later",
+		return h.fail(rec, wire.CodeSTSThrottled, "STS is throttling the TVM; retry later",
 			retryAfter(tvm.RetryAfter(err, defaultThrottleRetry)))
 	case errors.Is(err, tvm.ErrSTS):
-		return h.fail(rec, http.StatusBadGateway, wire.CodeSTSError, "STS failed to issue credentials", nil)
+		return h.fail(rec, wire.CodeSTSError, "STS failed to issue credentials", nil)
 	default:
-		return h.fail(rec, http.StatusInternalServerError, wire.CodeInternal, "internal error", nil)
+		return h.fail(rec, wire.CodeInternal, "internal error", nil)
 	}
 }
 
@@ -355,11 +359,15 @@ func retryAfter(d time.Duration) map[string]string {
 	return map[string]string{"Retry-After": strconv.Itoa(secs)}
 }
 
-func (h *Handler) fail(rec *record, status int, code, message string, extra map[string]string) response {
-	return h.failWith(rec, status, wire.Error{Code: code, Message: message}, extra)
+func (h *Handler) fail(rec *record, code, message string, extra map[string]string) response {
+	return h.failWith(rec, wire.Error{Code: code, Message: message}, extra)
 }
 
-func (h *Handler) failWith(rec *record, status int, body wire.Error, extra map[string]string) response {
+// failWith answers an error. The status comes from the code, through the wire table, so
+// that the TVM never answers a code with another status than the contract (and the
+// error reference generated from it) gives.
+func (h *Handler) failWith(rec *record, body wire.Error, extra map[string]string) response {
+	status := wire.Status(body.Code)
 	rec.status, rec.code = status, body.Code
 	body.RequestID = rec.requestID
 	return h.respond(rec, status, body, extra)
@@ -373,7 +381,7 @@ func (h *Handler) ok(rec *record, body any, extra map[string]string) response {
 func (h *Handler) respond(rec *record, status int, body any, extra map[string]string) response {
 	b, err := json.Marshal(body)
 	if err != nil {
-		status = http.StatusInternalServerError
+		status = wire.Status(wire.CodeInternal)
 		rec.status, rec.code, rec.err = status, wire.CodeInternal, err
 		b, _ = json.Marshal(wire.Error{Code: wire.CodeInternal, Message: "internal error", RequestID: rec.requestID})
 	}

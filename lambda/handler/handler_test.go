@@ -452,6 +452,9 @@ func assertResponse(t *testing.T, r response, status int, code string) {
 	if r.StatusCode != status {
 		t.Errorf("status = %d, want %d; body %s", r.StatusCode, status, r.Body)
 	}
+	if code != "" && r.StatusCode != wire.Status(code) {
+		t.Errorf("status = %d, but the wire table gives %s %d", r.StatusCode, code, wire.Status(code))
+	}
 	if r.Headers["Content-Type"] != "application/json" || r.Headers["Cache-Control"] != "no-store" || r.Headers[wire.HeaderRequestID] == "" {
 		t.Errorf("headers = %v", r.Headers)
 	}

@@ -83,7 +83,7 @@ type Request struct {
 
 // RequestError is a request refused before it reaches the core.
 type RequestError struct {
-	Status  int
+	Status  int // always wire.Status(Code)
 	Code    string
 	Message string
 	// Allow is set for 405.
@@ -93,6 +93,15 @@ type RequestError struct {
 }
 
 func (e *RequestError) Error() string { return e.Code + ": " + e.Message }
+
+// refuse returns a RequestError whose Status is the wire table's for code.
+func refuse(code, message string) *RequestError {
+	return &RequestError{Status: wire.Status(code), Code: code, Message: message}
+}
+
+func (e *RequestError) withProfile(p string) *RequestError { e.Profile = p; return e }
+
+func (e *RequestError) withAllow(methods string) *RequestError { e.Allow = methods; return e }
 
 // RoutePath returns the route's path, or "" for RouteNone.
 func RoutePath(r Route) string {
@@ -143,30 +152,30 @@ func EventPath(e *Event) string {
 // nothing but the event. The caller's identity is checked elsewhere.
 func ParseRequest(e *Event) (Request, *RequestError) {
 	if len(e.RawQueryString) > MaxQueryBytes {
-		return Request{}, &RequestError{Status: http.StatusRequestEntityTooLarge, Code: wire.CodeRequestTooLarge, Message: "query string too large"}
+		return Request{}, refuse(wire.CodeRequestTooLarge, "query string too large")
 	}
 	bodyLen := len(e.Body)
 	if e.IsBase64Encoded {
 		bodyLen = base64.StdEncoding.DecodedLen(len(e.Body))
 	}
 	if bodyLen > MaxBodyBytes {
-		return Request{}, &RequestError{Status: http.StatusRequestEntityTooLarge, Code: wire.CodeRequestTooLarge, Message: "request body too large"}
+		return Request{}, refuse(wire.CodeRequestTooLarge, "request body too large")
 	}
 	path := EventPath(e)
 	route := routeOf(path)
 	if route == RouteNone {
-		return Request{Path: path}, &RequestError{Status: http.StatusNotFound, Code: wire.CodeNotFound, Message: "no such route"}
+		return Request{Path: path}, refuse(wire.CodeNotFound, "no such route")
 	}
 	req := Request{Route: route, Path: path}
 	if e.RequestContext.HTTP.Method != http.MethodGet {
-		return req, &RequestError{Status: http.StatusMethodNotAllowed, Code: wire.CodeMethodNotAllowed, Message: "only GET is allowed", Allow: http.MethodGet}
+		return req, refuse(wire.CodeMethodNotAllowed, "only GET is allowed").withAllow(http.MethodGet)
 	}
 	if len(e.Body) > 0 {
-		return req, &RequestError{Status: http.StatusBadRequest, Code: wire.CodeBadRequest, Message: "a GET request has no body"}
+		return req, refuse(wire.CodeBadRequest, "a GET request has no body")
 	}
 	q, err := url.ParseQuery(e.RawQueryString)
 	if err != nil {
-		return req, &RequestError{Status: http.StatusBadRequest, Code: wire.CodeBadRequest, Message: "malformed query string"}
+		return req, refuse(wire.CodeBadRequest, "malformed query string")
 	}
 	if route != RouteCredentials {
 		return req, nil
@@ -174,19 +183,19 @@ func ParseRequest(e *Event) (Request, *RequestError) {
 	profiles := q[wire.QueryProfile]
 	switch {
 	case len(profiles) > 1:
-		return req, &RequestError{Status: http.StatusBadRequest, Code: wire.CodeBadRequest, Message: "profile given more than once", Profile: profiles[0]}
+		return req, refuse(wire.CodeBadRequest, "profile given more than once").withProfile(profiles[0])
 	case len(profiles) == 0 || profiles[0] == "":
-		return req, &RequestError{Status: http.StatusBadRequest, Code: wire.CodeInvalidProfile, Message: "profile is missing"}
+		return req, refuse(wire.CodeInvalidProfile, "profile is missing")
 	case !policy.ValidProfileName(profiles[0]):
-		return req, &RequestError{Status: http.StatusBadRequest, Code: wire.CodeInvalidProfile, Message: "profile is not a valid profile name", Profile: profiles[0]}
+		return req, refuse(wire.CodeInvalidProfile, "profile is not a valid profile name").withProfile(profiles[0])
 	}
 	req.Profile = profiles[0]
 	if ds, ok := q[wire.QueryDuration]; ok {
 		if len(ds) > 1 {
-			return req, &RequestError{Status: http.StatusBadRequest, Code: wire.CodeBadRequest, Message: "duration given more than once", Profile: req.Profile}
+			return req, refuse(wire.CodeBadRequest, "duration given more than once").withProfile(req.Profile)
 		}
 		if _, err := tvm.ParseDurationSeconds(ds[0]); err != nil || ds[0] == "" {
-			return req, &RequestError{Status: http.StatusBadRequest, Code: wire.CodeInvalidDuration, Message: durationMessage, Profile: req.Profile}
+			return req, refuse(wire.CodeInvalidDuration, durationMessage).withProfile(req.Profile)
 		}
 		req.Duration = ds[0]
 	}
