@@ -44,6 +44,15 @@ func Build(ctx context.Context, r *project.Runner) (Plan, error) {
 	})
 }
 
+// Test builds the release artifacts as Build does (a snapshot unless HEAD is tagged) and
+// verifies them with Verify: the release kind of test that `go tool mage test` runs.
+func Test(ctx context.Context, r *project.Runner) error {
+	if err := r.Step("release snapshot", func() error { _, err := Build(ctx, r); return err }); err != nil {
+		return err
+	}
+	return r.Step("verify release artifacts", func() error { return Verify(ctx, r, Dir) })
+}
+
 // noRemoteEnv gives git an origin URL for goreleaser's commands only. goreleaser asks git
 // for the remote URL, and in a clone without one (a fresh `git init`, a CI checkout
 // stripped of its remote) it drops all git information from a snapshot: commit "none",

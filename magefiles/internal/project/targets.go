@@ -21,36 +21,6 @@ func (r *Runner) BuildAll(ctx context.Context) error {
 	return nil
 }
 
-// TestAll runs the unit tests of every module, then the end-to-end tests.
-func (r *Runner) TestAll(ctx context.Context) error {
-	missing := r.MissingTools(ctx, E2ETools)
-	if len(missing) > 0 {
-		msg := "the end-to-end tests need tools this machine lacks:\n" + DescribeMissing(missing)
-		if InCI() {
-			return errors.New(msg)
-		}
-		fmt.Fprintf(r.Stderr, "warning: %send-to-end tests that need them skip outside CI\n", msg)
-	}
-	if err := r.BuildAll(ctx); err != nil {
-		return err
-	}
-	mods, err := r.Modules(ctx)
-	if err != nil {
-		return err
-	}
-	for _, m := range mods {
-		if err := r.Step("unit tests "+m, func() error { return r.TestModule(ctx, m) }); err != nil {
-			return err
-		}
-	}
-	if len(r.MissingTools(ctx, JSClientTools)) == 0 {
-		if err := r.Step("install JS SDK client", func() error { return r.InstallJSClient(ctx) }); err != nil {
-			return err
-		}
-	}
-	return r.Step("end-to-end tests", func() error { return r.TestE2E(ctx) })
-}
-
 // LintAll runs every check and reports all failures together.
 func (r *Runner) LintAll(ctx context.Context) error {
 	errs := []error{r.Step("gofmt", func() error { return r.Gofmt(ctx) })}
