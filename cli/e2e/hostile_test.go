@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
+	"github.com/vend-tvm/vend/internal/testkit"
 	"github.com/vend-tvm/vend/lambda/assume"
 	"github.com/vend-tvm/vend/lambda/handler"
 	"github.com/vend-tvm/vend/lambda/policystore"
@@ -157,7 +158,7 @@ func functionURLEvent(path, query string, iam map[string]string) []byte {
 // the front never builds: no IAM caller, and a TVM whose policy file is invalid.
 func TestMissingIdentityAndInvalidPolicy(t *testing.T) {
 	s := needStack(t)
-	var log syncBuffer
+	var log testkit.Buffer
 	newHandler := func(policyText string) *handler.Handler {
 		path := filepath.Join(t.TempDir(), "policy.yaml")
 		writeFile(t, path, policyText)
@@ -305,7 +306,7 @@ func (s *stack) startServe(t *testing.T) (url, token string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr syncBuffer
+	var stderr testkit.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -20,12 +20,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
+	"github.com/vend-tvm/vend/internal/localfront"
+	"github.com/vend-tvm/vend/internal/testkit"
 	"github.com/vend-tvm/vend/lambda/assume"
 	"github.com/vend-tvm/vend/lambda/handler"
 	"github.com/vend-tvm/vend/lambda/identity"
 	"github.com/vend-tvm/vend/lambda/policystore"
 	"github.com/vend-tvm/vend/lambda/tvm"
-	"github.com/vend-tvm/vend/internal/localfront"
 )
 
 const (
@@ -73,15 +74,16 @@ type user struct {
 // stack is everything the tests talk to, started once by TestMain.
 type stack struct {
 	dir     string // scratch folder: HOME, configs, built clients, logs
-	moto    *motoServer
+	moto    *testkit.Moto
+	motoLog string
 	tvmURL  string // the loopback Function URL front
 	vendBin string
 	goBin   string // the Go SDK v2 client
 	alice   user   // allowed demo-readonly
 	mallory user   // denied by contractors-denied
 
-	decisions *syncBuffer // the TVM's decision log
-	frontLog  *syncBuffer // the front's request log
+	decisions *testkit.Buffer // the TVM's decision log
+	frontLog  *testkit.Buffer // the front's request log
 	stopFront func(context.Context) error
 
 	secretsMu sync.Mutex
@@ -135,12 +137,7 @@ func needTool(t *testing.T, name string, check ...string) {
 	if len(check) == 0 {
 		check = []string{name, "--version"}
 	}
-	if err := exec.Command(check[0], check[1:]...).Run(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required under CI=true: %v", name, err)
-		}
-		t.Skipf("%s is not installed (fails under CI=true): %v", name, err)
-	}
+	testkit.RequireTool(t, name, check...)
 }
 
 func setup(ctx context.Context) (*stack, error) {
@@ -151,7 +148,7 @@ func setup(ctx context.Context) (*stack, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &stack{dir: dir, decisions: &syncBuffer{}, frontLog: &syncBuffer{}}
+	s := &stack{dir: dir, decisions: &testkit.Buffer{}, frontLog: &testkit.Buffer{}}
 	fail := func(err error) (*stack, error) {
 		s.teardown()
 		return nil, err
@@ -161,7 +158,9 @@ func setup(ctx context.Context) (*stack, error) {
 			return fail(err)
 		}
 	}
-	if s.moto, err = startMoto(ctx, dir); err != nil {
+	s.motoLog = filepath.Join(dir, "moto.log")
+	// Not ctx: moto must outlive setup's deadline; teardown stops it.
+	if s.moto, err = testkit.StartMoto(context.Background(), testkit.WithLog(s.motoLog)); err != nil {
 		return fail(err)
 	}
 	if err := s.createIdentities(ctx); err != nil {
@@ -199,7 +198,7 @@ func (s *stack) awsConfig() aws.Config {
 	return aws.Config{
 		Region:       region,
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIAE2ETVMROLE000000", "tvm-role-secret-not-used-by-moto", ""),
-		BaseEndpoint: aws.String(s.moto.URL),
+		BaseEndpoint: aws.String(s.moto.URL()),
 	}
 }
 
@@ -287,7 +286,9 @@ func (s *stack) teardown() {
 		_ = s.stopFront(ctx)
 		cancel()
 	}
-	s.moto.stop()
+	if s.moto != nil {
+		s.moto.Stop()
+	}
 	if os.Getenv("VEND_E2E_KEEP") == "" {
 		os.RemoveAll(s.dir)
 	} else {
@@ -317,7 +318,7 @@ func (s *stack) baseEnv(u user) []string {
 		"AWS_SECRET_ACCESS_KEY="+u.SecretAccessKey,
 		"AWS_REGION="+region,
 		"AWS_DEFAULT_REGION="+region,
-		"AWS_ENDPOINT_URL="+s.moto.URL,
+		"AWS_ENDPOINT_URL="+s.moto.URL(),
 		"AWS_EC2_METADATA_DISABLED=true",
 		"VEND_REMOTE_SERVER="+s.tvmURL,
 	)
@@ -368,7 +369,7 @@ func (s *stack) addSecret(v string) {
 }
 
 // cliLogs collects what vend printed on stderr, which must never hold a secret either.
-var cliLogs syncBuffer
+var cliLogs testkit.Buffer
 
 func (s *stack) addLog(text string) { cliLogs.Write([]byte(text)) }
 
@@ -379,7 +380,7 @@ func (s *stack) checkNoSecretsInLogs() error {
 		"front log":        s.frontLog.String(),
 		"vend stderr":      cliLogs.String(),
 	}
-	if data, err := os.ReadFile(s.moto.log); err == nil {
+	if data, err := os.ReadFile(s.motoLog); err == nil {
 		_ = data // moto's own log is not ours: it may echo what it issued.
 	}
 	s.secretsMu.Lock()
@@ -396,25 +397,5 @@ func (s *stack) checkNoSecretsInLogs() error {
 	}
 	return nil
 }
-
-// syncBuffer is a bytes.Buffer safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-var _ io.Writer = (*syncBuffer)(nil)
 
 func newJSONLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewJSONHandler(w, nil)) }
