@@ -8,3 +8,7 @@ require (
 )
 
 require github.com/aws/smithy-go v1.28.9 // indirect
+
+require github.com/vend-tvm/vend/internal v0.0.0
+
+replace github.com/vend-tvm/vend/internal => ../

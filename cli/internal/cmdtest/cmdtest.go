@@ -19,6 +19,7 @@ import (
 	"github.com/vend-tvm/vend/cli/internal/status"
 	"github.com/vend-tvm/vend/cli/internal/tvmclient"
 	"github.com/vend-tvm/vend/cli/internal/tvmtest"
+	"github.com/vend-tvm/vend/internal/testkit"
 )
 
 // Region is the base configuration's region and the fake TVM's signing region.
@@ -124,29 +125,7 @@ func WriteFile(t *testing.T, path, data string) {
 }
 
 // Buffer is a bytes.Buffer safe for a command writing while the test reads.
-type Buffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *Buffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *Buffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// Reset empties the buffer.
-func (b *Buffer) Reset() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf.Reset()
-}
+type Buffer = testkit.Buffer
 
 // WaitFor polls until cond holds or d passes, and reports whether it held.
 func WaitFor(d time.Duration, cond func() bool) bool {
