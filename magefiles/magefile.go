@@ -20,24 +20,6 @@ func Build(ctx context.Context) error {
 	return with(func(r *project.Runner) error { return r.BuildAll(ctx) })
 }
 
-// Test runs every module's tests with the race detector, the end-to-end tests with moto and real AWS clients, a verified release snapshot, and the site's browser tests.
-func Test(ctx context.Context) error {
-	return with(func(r *project.Runner) error {
-		for _, run := range []func(context.Context) error{
-			r.CheckE2ETools, r.BuildAll, r.TestUnit, r.TestTerraform, r.TestE2E,
-			func(ctx context.Context) error { return dist.Test(ctx, r) },
-			func(ctx context.Context) error {
-				return r.Step("site browser tests", func() error { return site.Test(ctx, r) })
-			},
-		} {
-			if err := run(ctx); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
 // Lint checks formatting (gofmt, terraform fmt), runs go vet and staticcheck on every module, and checks generated pages are current.
 func Lint(ctx context.Context) error {
 	return with(func(r *project.Runner) error {
@@ -71,6 +53,54 @@ func with(fn func(*project.Runner) error) error {
 		return err
 	}
 	return fn(r)
+}
+
+// Test runs one kind of test; test:all, which `go tool mage test` names, runs every kind.
+type Test mg.Namespace
+
+// Aliases keeps `go tool mage test` (CI, the README) running every kind of test.
+var Aliases = map[string]any{"test": Test.All}
+
+// All runs every kind of test in order: unit, terraform, e2e, dist and site (`go tool mage test`).
+func (Test) All(ctx context.Context) {
+	mg.SerialCtxDeps(ctx, checkE2ETools, Build, Test.Unit, Test.Terraform, Test.E2e, Test.Dist, Test.Site)
+}
+
+// Unit runs every module's unit tests with the race detector (all but the Terraform tests).
+func (Test) Unit(ctx context.Context) error {
+	return with(func(r *project.Runner) error { return r.TestUnit(ctx) })
+}
+
+// Terraform runs the Terraform tests: fmt, validate, the modules' mocked `terraform test` suites and apply tests of every example on moto.
+func (Test) Terraform(ctx context.Context) error {
+	return with(func(r *project.Runner) error { return r.TestTerraform(ctx) })
+}
+
+// E2e, not E2E: mage would list E2E as test:e2E.
+
+// E2e runs cli/e2e: the built vend driven by the AWS CLI, boto3 and the Go and JS SDKs against the real TVM handler and moto.
+func (Test) E2e(ctx context.Context) error {
+	mg.SerialCtxDeps(ctx, checkE2ETools, Build)
+	return with(func(r *project.Runner) error { return r.TestE2E(ctx) })
+}
+
+// Dist builds the release artifacts as dist does (a snapshot unless HEAD is tagged) and verifies them the way users meet them.
+func (Test) Dist(ctx context.Context) error {
+	return with(func(r *project.Runner) error { return dist.Test(ctx, r) })
+}
+
+// Site builds the site and loads every page in headless Chromium, as site:test does.
+func (Test) Site(ctx context.Context) error {
+	return with(func(r *project.Runner) error {
+		return r.Step("site browser tests", func() error { return site.Test(ctx, r) })
+	})
+}
+
+// checkE2ETools warns, or fails in CI, when a tool the end-to-end tests need is missing.
+// test:all runs it first, as `go tool mage test` always did, so CI fails before the long
+// unit tests.
+func checkE2ETools(ctx context.Context) error {
+	return with(func(r *project.Runner) error { return r.CheckE2ETools(ctx) })
 }
 
 // Site builds, tests and publishes the documentation site.
