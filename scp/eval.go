@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	arnpkg "github.com/vend-tvm/vend/internal/arn"
 )
 
 // Decision is the outcome of evaluating a request against the guardrails.
@@ -135,7 +137,7 @@ func newRequestContext(req Request, org OrgContext) (*requestContext, error) {
 			return nil, fmt.Errorf("%w: %s; give the role ARN arn:%s:iam::%s:role/PATH/NAME", ErrSessionPrincipal, p, a.partition, a.account)
 		}
 		kind, _, _ := strings.Cut(a.resource, "/")
-		if a.service != "iam" || !accountRE.MatchString(a.account) || (kind != "role" && kind != "user" && a.resource != "root") {
+		if a.service != "iam" || !arnpkg.ValidAccountID(a.account) || (kind != "role" && kind != "user" && a.resource != "root") {
 			return nil, fmt.Errorf("principal %q: want an IAM role, user or root ARN", p)
 		}
 		rc.kind = principalIAM
@@ -151,7 +153,7 @@ func newRequestContext(req Request, org OrgContext) (*requestContext, error) {
 	}
 
 	if a, err := parseARN(req.Resource); err == nil {
-		if accountRE.MatchString(a.account) {
+		if arnpkg.ValidAccountID(a.account) {
 			set("aws:ResourceAccount", a.account)
 			if org.Member(a.account) && org.ID != "" {
 				set("aws:ResourceOrgID", org.ID)

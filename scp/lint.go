@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	arnpkg "github.com/vend-tvm/vend/internal/arn"
 )
 
 // Finding is one lint problem. Index is the statement's position, -1 for problems with
@@ -260,7 +262,7 @@ func lintClause(c Clause, at func(rule, format string, args ...any)) {
 				at(RuleAssumedRole, "%q: aws:PrincipalArn of a role session is the role ARN (arn:aws:iam::ACCOUNT:role/PATH/NAME), never the assumed-role form, so this value never matches", v)
 				continue
 			}
-			if a, err := parseARN(v); err != nil || !accountRE.MatchString(a.account) {
+			if a, err := parseARN(v); err != nil || !arnpkg.ValidAccountID(a.account) {
 				at(RuleExemptionAccount, "%q: pin a 12-digit account, or a principal of the same name in any account matches", v)
 			}
 		}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	arnpkg "github.com/vend-tvm/vend/internal/arn"
 )
 
 // Template and statement names the matrix expects to decide. A rename in a template
@@ -92,7 +94,7 @@ func (s Simulation) Evaluate(req Request) Result { return Evaluate(req, s.Org) }
 func paramAccounts(p Params) []string {
 	var out []string
 	add := func(s string) {
-		if a, err := parseARN(s); err == nil && accountRE.MatchString(a.account) && !slices.Contains(out, a.account) {
+		if a, err := parseARN(s); err == nil && arnpkg.ValidAccountID(a.account) && !slices.Contains(out, a.account) {
 			out = append(out, a.account)
 		}
 	}
@@ -100,7 +102,7 @@ func paramAccounts(p Params) []string {
 		add(s)
 	}
 	for _, acct := range p.ProtectedAccountIDs {
-		if accountRE.MatchString(acct) && !slices.Contains(out, acct) {
+		if arnpkg.ValidAccountID(acct) && !slices.Contains(out, acct) {
 			out = append(out, acct)
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	arnpkg "github.com/vend-tvm/vend/internal/arn"
 )
 
 // Defaults for the optional parameters.
@@ -102,8 +104,6 @@ type ParamError struct {
 func (e *ParamError) Error() string { return e.Field + ": " + e.Reason }
 
 var (
-	accountRE    = regexp.MustCompile(`^[0-9]{12}$`)
-	partitionRE  = regexp.MustCompile(`^aws(-[a-z]+)*$`)
 	regionRE     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 	orgIDRE      = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
 	identityRE   = regexp.MustCompile(`^[A-Za-z0-9_+=,.@-]+$`)
@@ -145,7 +145,7 @@ func (p Params) Validate() error {
 	for i, acct := range p.ProtectedAccountIDs {
 		field := fmt.Sprintf("protected_account_ids[%d]", i)
 		switch {
-		case !accountRE.MatchString(acct):
+		case !arnpkg.ValidAccountID(acct):
 			bad(field, "%q is not a 12-digit account ID", acct)
 		case seen[acct]:
 			bad(field, "account %s is listed twice", acct)
@@ -180,14 +180,14 @@ func (p Params) Validate() error {
 	}
 
 	if a, err := parseARN(p.TVMFunctionARN); err != nil || a.service != "lambda" || !regionRE.MatchString(a.region) ||
-		!accountRE.MatchString(a.account) || !strings.HasPrefix(a.resource, "function:") ||
+		!arnpkg.ValidAccountID(a.account) || !strings.HasPrefix(a.resource, "function:") ||
 		!functionRE.MatchString(strings.TrimPrefix(a.resource, "function:")) {
 		bad("tvm_function_arn", "%q is not an unqualified Lambda function ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME)", p.TVMFunctionARN)
 	} else {
 		note(a)
 	}
 	if a, err := parseARN(p.PolicyParameterARN); err != nil || a.service != "ssm" || !regionRE.MatchString(a.region) ||
-		!accountRE.MatchString(a.account) || !parameterRE.MatchString(a.resource) {
+		!arnpkg.ValidAccountID(a.account) || !parameterRE.MatchString(a.resource) {
 		bad("policy_parameter_arn", "%q is not an SSM parameter ARN without wildcards (arn:aws:ssm:REGION:ACCOUNT:parameter/NAME)", p.PolicyParameterARN)
 	} else {
 		note(a)
@@ -267,7 +267,7 @@ func principalARN(s string, users, noWildcards bool) (arn, error) {
 	if a.service != "iam" || a.region != "" {
 		return arn{}, fmt.Errorf("%q is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/PATH/NAME)", s)
 	}
-	if !accountRE.MatchString(a.account) {
+	if !arnpkg.ValidAccountID(a.account) {
 		return arn{}, fmt.Errorf("%q: the account must be a pinned 12-digit ID, or a role of the same name in any account would match", s)
 	}
 	kind, rest, _ := strings.Cut(a.resource, "/")
@@ -295,16 +295,15 @@ type arn struct {
 	partition, service, region, account, resource string
 }
 
+// parseARN splits s with internal/arn, leaving the account (it may be a pattern here)
+// to the caller.
 func parseARN(s string) (arn, error) {
-	parts := strings.SplitN(s, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" {
-		return arn{}, errors.New("not an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE)")
+	a, err := arnpkg.Split(s)
+	if errors.Is(err, arnpkg.ErrPartition) {
+		return arn{}, fmt.Errorf("unknown partition %q", strings.SplitN(s, ":", 3)[1])
 	}
-	if !partitionRE.MatchString(parts[1]) {
-		return arn{}, fmt.Errorf("unknown partition %q", parts[1])
+	if err != nil {
+		return arn{}, err
 	}
-	if parts[5] == "" {
-		return arn{}, errors.New("empty resource")
-	}
-	return arn{partition: parts[1], service: parts[2], region: parts[3], account: parts[4], resource: parts[5]}, nil
+	return arn{partition: a.Partition, service: a.Service, region: a.Region, account: a.AccountID, resource: a.Resource}, nil
 }

@@ -27,6 +27,22 @@ var (
 // service and resource not empty, and the account empty or a 12-digit account ID. The
 // resource keeps any colons it holds.
 func Parse(s string) (ARN, error) {
+	a, err := Split(s)
+	switch {
+	case err != nil:
+		return ARN{}, err
+	case a.Service == "":
+		return ARN{}, ErrService
+	case a.AccountID != "" && !ValidAccountID(a.AccountID):
+		return ARN{}, ErrAccountID
+	}
+	return a, nil
+}
+
+// Split splits s into its parts, checking only the shape, the partition and that the
+// resource is not empty: for ARN patterns (a wildcard account, an empty service), whose
+// callers judge the other parts themselves.
+func Split(s string) (ARN, error) {
 	parts := strings.SplitN(s, ":", 6)
 	if len(parts) != 6 || parts[0] != "arn" {
 		return ARN{}, ErrNotARN
@@ -35,10 +51,6 @@ func Parse(s string) (ARN, error) {
 	switch {
 	case !ValidPartition(a.Partition):
 		return ARN{}, ErrPartition
-	case a.Service == "":
-		return ARN{}, ErrService
-	case a.AccountID != "" && !ValidAccountID(a.AccountID):
-		return ARN{}, ErrAccountID
 	case a.Resource == "":
 		return ARN{}, ErrEmptyResource
 	}

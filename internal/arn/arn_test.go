@@ -40,6 +40,19 @@ func TestParse(t *testing.T) {
 	}
 }
 
+func TestSplitLeavesAccountAndServiceToTheCaller(t *testing.T) {
+	a, err := Split("arn:aws:sts::*:assumed-role/AWSReservedSSO_*/*")
+	if err != nil || a.AccountID != "*" {
+		t.Errorf("Split = %+v, %v", a, err)
+	}
+	if _, err := Split("arn:aws::::x"); err != nil {
+		t.Errorf("Split refused an empty service: %v", err)
+	}
+	if _, err := Split("arn:nope:iam::1:role/x"); !errors.Is(err, ErrPartition) {
+		t.Errorf("Split accepted a bad partition: %v", err)
+	}
+}
+
 func TestAccountOfAndWithAccount(t *testing.T) {
 	if got := AccountOf("arn:aws:sts::*:assumed-role/x/y"); got != "*" {
 		t.Errorf("AccountOf pattern = %q", got)

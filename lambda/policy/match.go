@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/vend-tvm/vend/internal/arn"
 )
 
 // globKind picks the cheapest way to match a compiled pattern. Most patterns in real
@@ -410,22 +412,10 @@ func validAccountPattern(s string) bool {
 		return true
 	}
 	if !hasWildcard(s) {
-		return validAccountID(s)
+		return arn.ValidAccountID(s)
 	}
 	for _, c := range s {
 		if (c < '0' || c > '9') && c != '*' && c != '?' {
-			return false
-		}
-	}
-	return true
-}
-
-func validAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
 			return false
 		}
 	}

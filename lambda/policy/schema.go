@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/vend-tvm/vend/internal/arn"
 )
 
 // Limits of the document against hostile or runaway input, and the bounds of a
@@ -222,7 +224,7 @@ func (l *loader) loadRule(path string, item *yaml.Node) (ruleDraft, bool) {
 
 	if v := l.optional(path, f, "accounts", "; list account IDs, or leave the field out to match any account"); v != nil {
 		r.Accounts, _ = l.stringList(path+".accounts", v, func(s string) error {
-			if !validAccountID(s) {
+			if !arn.ValidAccountID(s) {
 				return fmt.Errorf("%q is not an AWS account ID (12 digits)", s)
 			}
 			return nil
