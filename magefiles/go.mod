@@ -379,3 +379,7 @@ require (
 	sigs.k8s.io/yaml v1.6.0 // indirect
 	software.sslmate.com/src/go-pkcs12 v0.6.0 // indirect
 )
+
+require github.com/vend-tvm/vend/internal v0.0.0
+
+replace github.com/vend-tvm/vend/internal => ../internal

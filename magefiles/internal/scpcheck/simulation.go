@@ -4,9 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/vend-tvm/vend/internal/arn"
 )
 
 // Request is a matrix row's request as `vend scp simulate --json` prints it.
@@ -57,8 +58,6 @@ const (
 // rcpServices are the services whose resources RCPs govern (AWS Organizations user
 // guide, "Resource control policies", list of supported services).
 var rcpServices = []string{"s3", "sts", "kms", "sqs", "secretsmanager", "ecr", "aoss", "cognito-identity", "logs", "dynamodb"}
-
-var accountRE = regexp.MustCompile(`^[0-9]{12}$`)
 
 // Job is one simulation for the node script, keyed by the index of its case.
 type Job struct {
@@ -122,14 +121,14 @@ type Layout struct {
 func NewLayout(org Org, cases []Case) Layout {
 	l := Layout{Org: org}
 	add := func(acct string) {
-		if accountRE.MatchString(acct) && acct != org.ManagementAccount && acct != org.ExternalAccount && !slices.Contains(l.Members, acct) {
+		if arn.ValidAccountID(acct) && acct != org.ManagementAccount && acct != org.ExternalAccount && !slices.Contains(l.Members, acct) {
 			l.Members = append(l.Members, acct)
 		}
 	}
 	add(org.MemberAccount)
 	for _, c := range cases {
-		add(arnAccount(c.Request.Principal))
-		add(arnAccount(c.Request.Resource))
+		add(arn.AccountOf(c.Request.Principal))
+		add(arn.AccountOf(c.Request.Resource))
 	}
 	slices.Sort(l.Members)
 	return l
@@ -137,15 +136,6 @@ func NewLayout(org Org, cases []Case) Layout {
 
 func (l Layout) inOrg(acct string) bool {
 	return acct != "" && (acct == l.Org.ManagementAccount || slices.Contains(l.Members, acct))
-}
-
-// arnAccount is the account field of an ARN, or "" when s is not an ARN.
-func arnAccount(s string) string {
-	parts := strings.SplitN(s, ":", 6)
-	if len(parts) < 6 || parts[0] != "arn" {
-		return ""
-	}
-	return parts[4]
 }
 
 // BuildJobs turns each case into a simulation, with the documents rendered for its mode.
@@ -194,7 +184,7 @@ func BuildSimulation(req Request, docs []Document, l Layout) (Simulation, error)
 
 	ctx := map[string][]string{}
 	set := func(k string, v ...string) { ctx[k] = v }
-	resAcct := arnAccount(req.Resource)
+	resAcct := arn.AccountOf(req.Resource)
 	principalAcct := ""
 	sim := Simulation{
 		Request: SimRequest{Action: req.Action, Resource: SimResource{Resource: req.Resource, AccountID: resAcct}},
@@ -216,8 +206,8 @@ func BuildSimulation(req Request, docs []Document, l Layout) (Simulation, error)
 		set("aws:PrincipalServiceName", p)
 		trusted = map[string]any{"Service": p}
 	default:
-		principalAcct = arnAccount(p)
-		if !accountRE.MatchString(principalAcct) {
+		principalAcct = arn.AccountOf(p)
+		if !arn.ValidAccountID(principalAcct) {
 			return Simulation{}, fmt.Errorf("principal %q: no account ID", p)
 		}
 		sim.Request.Principal = &p
@@ -232,7 +222,7 @@ func BuildSimulation(req Request, docs []Document, l Layout) (Simulation, error)
 	}
 
 	isIAMResource := strings.HasPrefix(req.Resource, "arn:") && strings.Split(req.Resource, ":")[2] == "iam"
-	if accountRE.MatchString(resAcct) {
+	if arn.ValidAccountID(resAcct) {
 		set("aws:ResourceAccount", resAcct)
 		if l.inOrg(resAcct) && l.Org.ID != "" {
 			set("aws:ResourceOrgID", l.Org.ID)

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/vend-tvm/vend/internal/arn"
 )
 
 const (
@@ -177,7 +179,7 @@ func TestBuildSimulationContextKeys(t *testing.T) {
 					t.Errorf("%s set to %v, want it absent", k, ctx[k])
 				}
 			}
-			if sim.Request.Resource.AccountID != arnAccount(tt.req.Resource) {
+			if sim.Request.Resource.AccountID != arn.AccountOf(tt.req.Resource) {
 				t.Errorf("resource account = %q", sim.Request.Resource.AccountID)
 			}
 		})

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -16,6 +15,7 @@ import (
 	"github.com/vend-tvm/vend/cli/internal/factory"
 	"github.com/vend-tvm/vend/cli/internal/iostreams"
 	"github.com/vend-tvm/vend/cli/internal/status"
+	"github.com/vend-tvm/vend/internal/arn"
 	"github.com/vend-tvm/vend/scp"
 )
 
@@ -161,7 +161,7 @@ func validateQuestion(opts *SimulateOptions) error {
 		switch opts.PrincipalAccount {
 		case AccountManagement, AccountMember, AccountExternal:
 		default:
-			if !accountRE.MatchString(opts.PrincipalAccount) {
+			if !arn.ValidAccountID(opts.PrincipalAccount) {
 				return status.Usagef("--principal-account %q: use management, member, external or a 12-digit account ID", opts.PrincipalAccount)
 			}
 		}
@@ -171,8 +171,6 @@ func validateQuestion(opts *SimulateOptions) error {
 	}
 	return nil
 }
-
-var accountRE = regexp.MustCompile(`^[0-9]{12}$`)
 
 // parseKV splits KEY=VALUE at the first "="; values may hold "=" themselves.
 func parseKV(flag, s string) (key, value string, err error) {
@@ -354,13 +352,12 @@ func accountFor(sim scp.Simulation, which string) string {
 }
 
 // withAccount replaces the account field of an ARN.
-func withAccount(arn, account string) (string, error) {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" {
-		return "", fmt.Errorf("--principal %q is not an ARN like arn:aws:iam:::role/Admin", arn)
+func withAccount(principal, account string) (string, error) {
+	out, err := arn.WithAccount(principal, account)
+	if err != nil {
+		return "", fmt.Errorf("--principal %q is not an ARN like arn:aws:iam:::role/Admin", principal)
 	}
-	parts[4] = account
-	return strings.Join(parts, ":"), nil
+	return out, nil
 }
 
 func mergeContext(ctx map[string][]string, key, value string) map[string][]string {
@@ -393,7 +390,7 @@ func writeAnswer(w io.Writer, sim scp.Simulation, req scp.Request, r scp.Result,
 	principal := req.Principal
 	if principal == "" {
 		principal = "(unauthenticated federation call)"
-	} else if acct := accountOf(principal); acct != "" {
+	} else if acct := arn.AccountOf(principal); acct != "" {
 		principal += " (" + accountRole(sim, acct) + ")"
 	}
 	fmt.Fprintf(tw, "  principal:\t%s\n", principal)
@@ -425,14 +422,6 @@ func joinRefs(rs []scp.StatementRef) string {
 func legend(sim scp.Simulation) string {
 	return fmt.Sprintf("%s; simulated accounts: management %s, another member %s, outside %s",
 		sim.Org.ID, sim.ManagementAccount, sim.MemberAccount, sim.ExternalAccount)
-}
-
-func accountOf(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 {
-		return ""
-	}
-	return parts[4]
 }
 
 // Row is one matrix case of the JSON output.
