@@ -56,6 +56,21 @@ func (r *Runner) BuildCLI(ctx context.Context, s Stamp) error {
 	return r.Run(ctx, Cmd{Dir: "cli", Args: []string{"go", "build", "-trimpath", "-ldflags", ldflags, "-o", r.CLIPath(), "./cmd/vend"}})
 }
 
+// LocalFrontPath is where BuildLocalFront puts the local Function URL front.
+func (r *Runner) LocalFrontPath() string {
+	name := "localfront"
+	if runtime.GOOS == "windows" {
+		name += ".exe"
+	}
+	return filepath.Join(r.Root, BinDir, name)
+}
+
+// BuildLocalFront builds the SigV4-verifying stand-in for a Function URL that the local
+// deploy runs in front of the Lambda RIE. It is a test stand-in and never ships in vend.
+func (r *Runner) BuildLocalFront(ctx context.Context) error {
+	return r.Run(ctx, Cmd{Dir: "internal/localfront", Args: []string{"go", "build", "-trimpath", "-o", r.LocalFrontPath(), "./cmd/localfront"}})
+}
+
 // LambdaZipPath is where BuildLambda puts the zip for arch.
 func (r *Runner) LambdaZipPath(arch string) string {
 	return filepath.Join(r.Root, LambdaDir, "tvm-linux-"+arch+".zip")

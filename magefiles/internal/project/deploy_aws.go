@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/vend-tvm/vend/internal/tfenv"
 )
 
 const completeExample = "terraform/examples/complete"
@@ -54,7 +56,7 @@ func (r *Runner) DeployAWS(ctx context.Context) error {
 	if err := r.BuildAll(ctx); err != nil {
 		return err
 	}
-	env := []string{"CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_INPUT=0", "TF_DATA_DIR=" + r.path(filepath.Join(StateDir, "aws", "data"))}
+	env := append(tfenv.Base(), "TF_DATA_DIR="+r.path(filepath.Join(StateDir, "aws", "data")))
 	chdir := "-chdir=" + completeExample
 	if err := r.Step("terraform apply "+completeExample, func() error {
 		if err := os.MkdirAll(filepath.Dir(s.State), 0o700); err != nil {
@@ -101,7 +103,7 @@ func (r *Runner) DestroyAWS(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	env := []string{"CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_INPUT=0", "TF_DATA_DIR=" + r.path(filepath.Join(StateDir, "aws", "data"))}
+	env := append(tfenv.Base(), "TF_DATA_DIR="+r.path(filepath.Join(StateDir, "aws", "data")))
 	return r.Step("terraform destroy "+completeExample, func() error {
 		args := []string{"terraform", "-chdir=" + completeExample, "destroy", "-state=" + s.State,
 			"-var-file=" + s.TFVars, "-var", "lambda_zip=" + r.LambdaZipPath("arm64"), "-var", "architecture=arm64"}

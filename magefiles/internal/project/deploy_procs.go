@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/vend-tvm/vend/internal/testkit"
 )
 
 func (r *Runner) startMoto(ctx context.Context, s *LocalState) error {
@@ -26,7 +28,7 @@ func (r *Runner) startMoto(ctx context.Context, s *LocalState) error {
 	if err != nil {
 		return err
 	}
-	p, err := StartBackground("moto_server", []string{"moto_server", "-H", "127.0.0.1", "-p", fmt.Sprint(port)},
+	p, err := StartBackground("moto_server", testkit.MotoArgs(port),
 		os.Environ(), r.Root, r.path(filepath.Join(StateDir, "logs", "moto.log")))
 	if err != nil {
 		return err
@@ -112,13 +114,12 @@ func (r *Runner) startFront(ctx context.Context, s *LocalState, out LocalOutputs
 	}
 	urlFile := r.path(filepath.Join(StateDir, "front.url"))
 	_ = os.Remove(urlFile)
-	args := []string{r.CLIPath(), "local-front", "--invoke-url", s.RIE.URL, "--identities", idFile,
+	args := []string{r.LocalFrontPath(), "--invoke-url", s.RIE.URL, "--identities", idFile,
 		"--region", out.Region, "--account-id", out.AccountID, "--url-file", urlFile}
-	p, err := StartBackground("vend local-front", args, os.Environ(), r.Root, r.path(filepath.Join(StateDir, "logs", "front.log")))
+	p, err := StartBackground("localfront", args, os.Environ(), r.Root, r.path(filepath.Join(StateDir, "logs", "front.log")))
 	if err != nil {
 		return err
 	}
-	p.Match = "local-front"
 	s.Front = &p
 	if err := r.saveState(*s); err != nil {
 		return err

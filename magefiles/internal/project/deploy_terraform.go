@@ -8,24 +8,22 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"github.com/vend-tvm/vend/internal/tfenv"
 )
 
 // terraformEnv runs Terraform offline from the provider mirror when one is configured,
 // with its working data under .vend/.
 func (r *Runner) terraformEnv() ([]string, error) {
-	env := []string{"CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_INPUT=0",
-		"TF_DATA_DIR=" + r.path(filepath.Join(StateDir, "terraform", "data"))}
-	if mirror := ProviderMirror(); mirror != "" {
-		rc := r.path(filepath.Join(StateDir, "terraform", "terraformrc"))
-		if err := os.MkdirAll(filepath.Dir(rc), 0o700); err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(rc, []byte(MirrorCLIConfig(mirror)), 0o600); err != nil {
-			return nil, err
-		}
-		env = append(env, "TF_CLI_CONFIG_FILE="+rc)
+	dir := r.path(filepath.Join(StateDir, "terraform"))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
 	}
-	return env, nil
+	env, err := tfenv.Env(dir)
+	if err != nil {
+		return nil, err
+	}
+	return append(env, "TF_DATA_DIR="+filepath.Join(dir, "data")), nil
 }
 
 func (r *Runner) localTFState() string {
@@ -113,32 +111,4 @@ func parseLocalOutputs(raw []byte) (LocalOutputs, error) {
 		return out, fmt.Errorf("terraform outputs lack %s", strings.Join(missing, ", "))
 	}
 	return out, nil
-}
-
-// ProviderMirror is the Terraform provider mirror to install from: VEND_TF_PROVIDER_MIRROR
-// when set (empty means "download as usual"), else the machine image's mirror if present.
-func ProviderMirror() string {
-	if dir, ok := os.LookupEnv("VEND_TF_PROVIDER_MIRROR"); ok {
-		return dir
-	}
-	const imageMirror = "/opt/tf-plugins"
-	if st, err := os.Stat(filepath.Join(imageMirror, "registry.terraform.io", "hashicorp", "aws")); err == nil && st.IsDir() {
-		return imageMirror
-	}
-	return ""
-}
-
-// MirrorCLIConfig is a Terraform CLI configuration that installs HashiCorp providers
-// from mirror and any other provider directly.
-func MirrorCLIConfig(mirror string) string {
-	return fmt.Sprintf(`provider_installation {
-  filesystem_mirror {
-    path    = %q
-    include = ["registry.terraform.io/hashicorp/*"]
-  }
-  direct {
-    exclude = ["registry.terraform.io/hashicorp/*"]
-  }
-}
-`, mirror)
 }

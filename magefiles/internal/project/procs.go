@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -14,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/vend-tvm/vend/internal/testkit"
 )
 
 // Proc is a background process that a target started and a later target stops.
@@ -137,14 +138,7 @@ func (p Proc) Stop(grace time.Duration) error {
 }
 
 // FreePort returns a TCP port on 127.0.0.1 that nothing listens on now.
-func FreePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
+func FreePort() (int, error) { return testkit.FreePort() }
 
 // WaitHTTP waits until url answers any HTTP status, or p dies, or the timeout passes.
 func WaitHTTP(ctx context.Context, p Proc, url string, timeout time.Duration) error {

@@ -7,10 +7,13 @@ import (
 	"os"
 )
 
-// BuildAll builds the CLI and both Lambda zips.
+// BuildAll builds the CLI, the local Function URL front and both Lambda zips.
 func (r *Runner) BuildAll(ctx context.Context) error {
 	s := r.Stamp(ctx)
 	if err := r.Step("build vend CLI", func() error { return r.BuildCLI(ctx, s) }); err != nil {
+		return err
+	}
+	if err := r.Step("build localfront", func() error { return r.BuildLocalFront(ctx) }); err != nil {
 		return err
 	}
 	for _, arch := range LambdaArchs {

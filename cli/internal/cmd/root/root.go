@@ -15,7 +15,6 @@ import (
 	"github.com/vend-tvm/vend/cli/internal/cmd/docs"
 	execcmd "github.com/vend-tvm/vend/cli/internal/cmd/exec"
 	"github.com/vend-tvm/vend/cli/internal/cmd/export"
-	"github.com/vend-tvm/vend/cli/internal/cmd/localfront"
 	"github.com/vend-tvm/vend/cli/internal/cmd/policy"
 	"github.com/vend-tvm/vend/cli/internal/cmd/profiles"
 	scpcmd "github.com/vend-tvm/vend/cli/internal/cmd/scp"
@@ -77,7 +76,6 @@ its command's status.`,
 		version.NewCmdVersion(f, nil),
 		completion.NewCmdCompletion(f, nil),
 		docs.NewCmdDocs(f, nil),
-		localfront.NewCmdLocalFront(f, nil),
 	)
 	// cobra's own completion command would duplicate ours.
 	cmd.CompletionOptions.DisableDefaultCmd = true
