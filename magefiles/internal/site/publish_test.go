@@ -3,13 +3,8 @@ package site
 import (
 	"bytes"
 	"context"
-	"errors"
-	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -19,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/vend-tvm/vend/internal/testkit"
 	"github.com/vend-tvm/vend/magefiles/internal/project"
 )
 
@@ -131,7 +127,7 @@ func TestPublishOptionsFromEnv(t *testing.T) {
 // run that uploads nothing, only changed files uploaded, stale objects deleted, objects
 // outside the prefix untouched, and a dry run that changes nothing.
 func TestPublishMoto(t *testing.T) {
-	endpoint := startMoto(t)
+	endpoint := testkit.MotoForTest(t).URL()
 	t.Setenv("AWS_ENDPOINT_URL", endpoint)
 	t.Setenv("AWS_ENDPOINT_URL_S3", "")
 	t.Setenv("AWS_ACCESS_KEY_ID", "test")
@@ -261,55 +257,4 @@ func listKeys(ctx context.Context, t *testing.T, c *s3.Client, bucket string) []
 	}
 	slices.Sort(keys)
 	return keys
-}
-
-// startMoto starts moto_server on a free loopback port for the test and stops it when the
-// test ends. Without moto the test skips, except in CI, where it fails.
-func startMoto(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("moto_server")
-	if err != nil {
-		if project.InCI() {
-			t.Fatal("moto_server is missing (pip install 'moto[server]==5.2.1'); CI needs it")
-		}
-		t.Skip("moto_server is missing (pip install 'moto[server]==5.2.1'); set CI=true to make this a failure")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-
-	var logs bytes.Buffer
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-done
-	})
-
-	endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(endpoint + "/moto-api/")
-		if err == nil {
-			resp.Body.Close()
-			return endpoint
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("moto_server exited: %v\n%s", err, logs.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("moto_server did not answer within 30 s: %v\n%s", errors.Join(err), logs.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }
