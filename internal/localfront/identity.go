@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+
+	"github.com/vend-tvm/vend/internal/arn"
 )
 
 // Identity is a local principal the front accepts signatures from, with what AWS
@@ -61,15 +63,12 @@ func (id Identity) normalize() (Identity, error) {
 	if id.SecretAccessKey == "" {
 		return id, fmt.Errorf("%w: %s: secret access key is empty", ErrInvalidIdentity, id.AccessKeyID)
 	}
-	if !strings.HasPrefix(id.ARN, "arn:") {
-		return id, fmt.Errorf("%w: %s: arn %q is not an ARN", ErrInvalidIdentity, id.AccessKeyID, id.ARN)
-	}
-	parts := strings.SplitN(id.ARN, ":", 6)
-	if len(parts) != 6 {
-		return id, fmt.Errorf("%w: %s: arn %q is not an ARN", ErrInvalidIdentity, id.AccessKeyID, id.ARN)
+	a, err := arn.Parse(id.ARN)
+	if err != nil {
+		return id, fmt.Errorf("%w: %s: arn %q: %w", ErrInvalidIdentity, id.AccessKeyID, id.ARN, err)
 	}
 	if id.AccountID == "" {
-		id.AccountID = parts[4]
+		id.AccountID = a.AccountID
 	}
 	if id.AccountID == "" {
 		return id, fmt.Errorf("%w: %s: no account id and none in arn %q", ErrInvalidIdentity, id.AccessKeyID, id.ARN)

@@ -28,15 +28,15 @@ func TestLoadIdentities(t *testing.T) {
 			},
 		},
 		{name: "empty array", in: `[]`, want: []Identity{}},
-		{name: "unknown field", in: `[{"accessKeyId":"A","secretAccessKey":"s3cr3t-x","arn":"arn:aws:iam::1:user/a","sesionToken":"t"}]`, fail: true},
+		{name: "unknown field", in: `[{"accessKeyId":"A","secretAccessKey":"s3cr3t-x","arn":"arn:aws:iam::111122223333:user/a","sesionToken":"t"}]`, fail: true},
 		{name: "not an array", in: `{"accessKeyId":"A"}`, fail: true},
 		{name: "trailing data", in: `[] []`, fail: true},
-		{name: "missing secret", in: `[{"accessKeyId":"A","arn":"arn:aws:iam::1:user/a"}]`, wantErr: ErrInvalidIdentity},
-		{name: "missing key", in: `[{"secretAccessKey":"s3cr3t-x","arn":"arn:aws:iam::1:user/a"}]`, wantErr: ErrInvalidIdentity},
-		{name: "key with slash", in: `[{"accessKeyId":"A/B","secretAccessKey":"s3cr3t-x","arn":"arn:aws:iam::1:user/a"}]`, wantErr: ErrInvalidIdentity},
+		{name: "missing secret", in: `[{"accessKeyId":"A","arn":"arn:aws:iam::111122223333:user/a"}]`, wantErr: ErrInvalidIdentity},
+		{name: "missing key", in: `[{"secretAccessKey":"s3cr3t-x","arn":"arn:aws:iam::111122223333:user/a"}]`, wantErr: ErrInvalidIdentity},
+		{name: "key with slash", in: `[{"accessKeyId":"A/B","secretAccessKey":"s3cr3t-x","arn":"arn:aws:iam::111122223333:user/a"}]`, wantErr: ErrInvalidIdentity},
 		{name: "not an ARN", in: `[{"accessKeyId":"A","secretAccessKey":"s3cr3t-x","arn":"alice"}]`, wantErr: ErrInvalidIdentity},
 		{name: "no account anywhere", in: `[{"accessKeyId":"A","secretAccessKey":"s3cr3t-x","arn":"arn:aws:iam:::user/a"}]`, wantErr: ErrInvalidIdentity},
-		{name: "duplicate key", in: `[{"accessKeyId":"A","secretAccessKey":"s3cr3t-x","arn":"arn:aws:iam::1:user/a"},{"accessKeyId":"A","secretAccessKey":"s3cr3t-y","arn":"arn:aws:iam::1:user/b"}]`, wantErr: ErrDuplicateIdentity},
+		{name: "duplicate key", in: `[{"accessKeyId":"A","secretAccessKey":"s3cr3t-x","arn":"arn:aws:iam::111122223333:user/a"},{"accessKeyId":"A","secretAccessKey":"s3cr3t-y","arn":"arn:aws:iam::1:user/b"}]`, wantErr: ErrDuplicateIdentity},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
