@@ -36,7 +36,7 @@ func TestLoadIdentities(t *testing.T) {
 		{name: "key with slash", in: `[{"accessKeyId":"A/B","secretAccessKey":"s3cr3t-x","arn":"arn:aws:iam::111122223333:user/a"}]`, wantErr: ErrInvalidIdentity},
 		{name: "not an ARN", in: `[{"accessKeyId":"A","secretAccessKey":"s3cr3t-x","arn":"alice"}]`, wantErr: ErrInvalidIdentity},
 		{name: "no account anywhere", in: `[{"accessKeyId":"A","secretAccessKey":"s3cr3t-x","arn":"arn:aws:iam:::user/a"}]`, wantErr: ErrInvalidIdentity},
-		{name: "duplicate key", in: `[{"accessKeyId":"A","secretAccessKey":"s3cr3t-x","arn":"arn:aws:iam::111122223333:user/a"},{"accessKeyId":"A","secretAccessKey":"s3cr3t-y","arn":"arn:aws:iam::1:user/b"}]`, wantErr: ErrDuplicateIdentity},
+		{name: "duplicate key", in: `[{"accessKeyId":"A","secretAccessKey":"s3cr3t-x","arn":"arn:aws:iam::111122223333:user/a"},{"accessKeyId":"A","secretAccessKey":"s3cr3t-y","arn":"arn:aws:iam::111122223333:user/b"}]`, wantErr: ErrDuplicateIdentity},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
