@@ -2,8 +2,15 @@
 # policy, and two demo callers (one the policy allows, one it denies). `go tool mage
 # deploy` applies it and runs the same bootstrap locally with the environment output.
 
+locals {
+  # Edit these; `go tool mage deploy` passes only endpoint, lambda_zip and architecture.
+  name     = "vend-tvm"     # the TVM function, and its role, log group and policy parameter
+  region   = "us-east-1"    # the region the local AWS pretends to be in
+  frontend = "function_url" # or "http_api"
+}
+
 provider "aws" {
-  region = var.region
+  region = local.region
 
   # Static test credentials: the local AWS accepts anything, and no real credentials
   # from the environment can leak into (or be used by) this stack.
@@ -43,16 +50,16 @@ resource "aws_kms_key" "policy" {
 }
 
 resource "aws_sns_topic" "alarms" {
-  name = "${var.name}-alarms"
+  name = "${local.name}-alarms"
 }
 
 module "tvm" {
   source = "../../modules/tvm"
 
-  name         = var.name
+  name         = local.name
   lambda_zip   = var.lambda_zip
   architecture = var.architecture
-  frontend     = var.frontend
+  frontend     = local.frontend
 
   protected_role_arns = [module.readonly.role_arn, module.admin.role_arn]
 
@@ -73,8 +80,8 @@ module "tvm" {
 module "readonly" {
   source = "../../modules/protected-role"
 
-  name                   = "${var.name}-readonly"
-  description            = "Read-only access, vended by ${var.name} (local demo)."
+  name                   = "${local.name}-readonly"
+  description            = "Read-only access, vended by ${local.name} (local demo)."
   tvm_role_arn           = module.tvm.role_arn
   source_identity_prefix = module.tvm.source_identity_prefix
   # Inline rather than the AWS managed ReadOnlyAccess: moto_server loads AWS managed
@@ -97,7 +104,7 @@ module "readonly" {
 module "admin" {
   source = "../../modules/protected-role"
 
-  name                   = "${var.name}-admin"
+  name                   = "${local.name}-admin"
   description            = "Administrator, never vended to the demo callers (local demo)."
   tvm_role_arn           = module.tvm.role_arn
   source_identity_prefix = module.tvm.source_identity_prefix

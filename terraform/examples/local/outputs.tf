@@ -5,7 +5,7 @@ output "endpoint" {
 
 output "region" {
   description = "Region of the stack (AWS_REGION)."
-  value       = var.region
+  value       = local.region
 }
 
 output "account_id" {
