@@ -1,6 +1,12 @@
 # One account: the TVM, two protected roles it alone may assume, and a policy saying
 # who gets which. See README.md.
 
+locals {
+  # Edit these; variables.tf holds what differs per deployment.
+  name = "vend-tvm" # the TVM function, its role, log group and policy parameter; prefixes the protected roles
+  tags = { project = "vend" }
+}
+
 provider "aws" {
   region = var.region
 }
@@ -17,7 +23,7 @@ locals {
 module "tvm" {
   source = "../../modules/tvm"
 
-  name         = var.name
+  name         = local.name
   lambda_zip   = var.lambda_zip
   architecture = var.architecture
   frontend     = var.frontend
@@ -37,26 +43,26 @@ module "tvm" {
   allowed_account_ids = local.allowed_account_ids
 
   alarm_sns_topic_arn = var.alarm_sns_topic_arn
-  tags                = var.tags
+  tags                = local.tags
 }
 
 module "readonly" {
   source = "../../modules/protected-role"
 
-  name                       = "${var.name}-readonly"
-  description                = "Read-only access, vended by ${var.name}."
+  name                       = "${local.name}-readonly"
+  description                = "Read-only access, vended by ${local.name}."
   tvm_role_arn               = module.tvm.role_arn
   source_identity_prefix     = module.tvm.source_identity_prefix
   break_glass_principal_arns = var.break_glass_principal_arns
   managed_policy_arns        = ["arn:${data.aws_partition.current.partition}:iam::aws:policy/ReadOnlyAccess"]
-  tags                       = var.tags
+  tags                       = local.tags
 }
 
 module "deploy" {
   source = "../../modules/protected-role"
 
-  name                       = "${var.name}-deploy"
-  description                = "Deploys CloudFormation stacks, vended by ${var.name}."
+  name                       = "${local.name}-deploy"
+  description                = "Deploys CloudFormation stacks, vended by ${local.name}."
   tvm_role_arn               = module.tvm.role_arn
   source_identity_prefix     = module.tvm.source_identity_prefix
   break_glass_principal_arns = var.break_glass_principal_arns
@@ -74,5 +80,5 @@ module "deploy" {
       ]
     })
   }
-  tags = var.tags
+  tags = local.tags
 }
