@@ -24,6 +24,7 @@ const awsCLIBinary = "aws"
 const (
 	guardrailsAccount = moto.AccountID
 	guardrailsTVMRole = "arn:aws:iam::" + guardrailsAccount + ":role/vend-tvm/vend-tvm"
+	// The regions examples/guardrails sets in its locals.
 	guardrailsRegion  = "us-east-1"
 	guardrailsRegion2 = "eu-west-1"
 )
@@ -85,8 +86,6 @@ func TestGuardrailsExample(t *testing.T) {
 	dir := filepath.Join(workspace(t), "examples", "guardrails")
 	params := map[string]any{
 		"endpoint":              srv.Endpoint(),
-		"region":                guardrailsRegion,
-		"secondary_region":      guardrailsRegion2,
 		"mode":                  "enforce",
 		"tag_gated":             true,
 		"target_ids":            targets,

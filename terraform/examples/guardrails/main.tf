@@ -11,11 +11,20 @@
 # there.
 
 locals {
+  # Edit these. The primary region holds the organisation policies and watches the
+  # AssumeRole calls recorded there: keep us-east-1, where CloudTrail records calls to
+  # the global STS endpoint. The secondary region is watched for callers of its regional
+  # STS endpoint; add an instance (and a provider alias) per further region.
+  region           = "us-east-1"
+  secondary_region = "eu-west-1"
+  name_prefix      = "vend" # of every created name
+  tags             = { project = "vend" }
+
   local = var.endpoint != null
 }
 
 provider "aws" {
-  region = var.region
+  region = local.region
 
   # Against a local AWS: static test credentials, so that no real credentials from the
   # environment are used, and no calls to the real STS or instance metadata.
@@ -35,7 +44,7 @@ provider "aws" {
 
 provider "aws" {
   alias  = "secondary"
-  region = var.secondary_region
+  region = local.secondary_region
 
   access_key                  = local.local ? "test" : null
   secret_key                  = local.local ? "test" : null
@@ -57,7 +66,7 @@ module "guardrails" {
   mode          = var.mode
   tag_gated     = var.tag_gated
   target_ids    = var.target_ids
-  audit_regions = [var.region, var.secondary_region]
+  audit_regions = [local.region, local.secondary_region]
 
   tvm_role_arns            = var.tvm_role_arns
   tvm_role_unique_ids      = var.tvm_role_unique_ids
@@ -72,8 +81,8 @@ module "guardrails" {
   policy_parameter_arn     = var.policy_parameter_arn
   org_id                   = var.org_id
 
-  name_prefix = var.name_prefix
-  tags        = var.tags
+  name_prefix = local.name_prefix
+  tags        = local.tags
 }
 
 # The same audit in the second region. It needs only what the event patterns use.
@@ -86,13 +95,13 @@ module "guardrails_secondary" {
   mode            = var.mode
   tag_gated       = var.tag_gated
   create_policies = false
-  audit_regions   = [var.region, var.secondary_region]
+  audit_regions   = [local.region, local.secondary_region]
 
   tvm_role_arns         = var.tvm_role_arns
   tvm_role_unique_ids   = var.tvm_role_unique_ids
   protected_role_path   = var.protected_role_path
   protected_account_ids = var.protected_account_ids
 
-  name_prefix = var.name_prefix
-  tags        = var.tags
+  name_prefix = local.name_prefix
+  tags        = local.tags
 }
