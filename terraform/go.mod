@@ -31,3 +31,7 @@ require (
 	golang.org/x/text v0.31.0 // indirect
 	golang.org/x/tools v0.38.0 // indirect
 )
+
+require github.com/vend-tvm/vend/internal v0.0.0
+
+replace github.com/vend-tvm/vend/internal => ../internal

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -82,3 +83,25 @@ func TestBufferConcurrent(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestMotoStopEndsTheProcess(t *testing.T) {
+	m := MotoForTest(t)
+	pid := m.PID()
+	m.Stop()
+	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("moto_server (pid %d) still exists after Stop: %v", pid, err)
+	}
+}
+
+func TestStartMotoFailsWhenMotoCannotServe(t *testing.T) {
+	// PATH holds only a moto_server that exits at once.
+	dir := t.TempDir()
+	fake := filepath.Join(dir, MotoBinary)
+	if err := os.WriteFile(fake, []byte("#!/bin/sh\nexit 3\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir)
+	if _, err := StartMoto(context.Background(), WithReadyTimeout(10*time.Second)); err == nil {
+		t.Fatal("StartMoto succeeded with a moto_server that exits")
+	}
+}

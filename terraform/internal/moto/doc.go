@@ -1,3 +1,3 @@
-// Package moto starts and stops a moto_server (the local AWS the Terraform apply tests
-// run against) on a free 127.0.0.1 port.
+// Package moto gives the Terraform apply tests the moto_server that internal/testkit
+// starts, under the names they use (Start, Endpoint).
 package moto

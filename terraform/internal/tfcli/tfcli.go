@@ -12,46 +12,24 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
+
+	"github.com/vend-tvm/vend/internal/testkit"
+	"github.com/vend-tvm/vend/internal/tfenv"
 )
 
-// MirrorEnv names the environment variable holding the provider mirror directory (a
-// folder with registry.terraform.io/hashicorp/aws/VERSION/OS_ARCH/ inside). Set but
-// empty means "no mirror: install providers the normal way".
-const MirrorEnv = "VEND_TF_PROVIDER_MIRROR"
-
-// DefaultMirror is the mirror that ships with the build machines, used when MirrorEnv
-// is unset and the directory holds the AWS provider.
-const DefaultMirror = "/opt/tf-plugins"
-
-// Binary is the terraform executable looked up on PATH.
-const Binary = "terraform"
+// The provider mirror and the terraform binary, from internal/tfenv.
+const (
+	MirrorEnv     = tfenv.MirrorEnv
+	DefaultMirror = tfenv.DefaultMirror
+	Binary        = tfenv.Binary
+)
 
 // Mirror returns the provider mirror directory to use, or "" for normal installation.
-func Mirror() string {
-	if dir, ok := os.LookupEnv(MirrorEnv); ok {
-		return dir
-	}
-	if st, err := os.Stat(filepath.Join(DefaultMirror, "registry.terraform.io", "hashicorp", "aws")); err == nil && st.IsDir() {
-		return DefaultMirror
-	}
-	return ""
-}
+func Mirror() string { return tfenv.Mirror() }
 
 // CLIConfig is a terraform CLI configuration that installs the providers found in
 // mirror from there and any other provider directly.
-func CLIConfig(mirror string) string {
-	return fmt.Sprintf(`provider_installation {
-  filesystem_mirror {
-    path    = %q
-    include = ["registry.terraform.io/hashicorp/*"]
-  }
-  direct {
-    exclude = ["registry.terraform.io/hashicorp/*"]
-  }
-}
-`, mirror)
-}
+func CLIConfig(mirror string) string { return tfenv.CLIConfig(mirror) }
 
 // Runner runs terraform in one configuration directory.
 type Runner struct {
@@ -65,19 +43,11 @@ type Runner struct {
 // New prepares a Runner for dir. When a provider mirror is configured it writes a CLI
 // configuration pointing at it into scratch (a directory the caller owns) and uses it.
 func New(dir, scratch string) (*Runner, error) {
-	r := &Runner{Dir: dir, Env: []string{
-		"CHECKPOINT_DISABLE=1",
-		"TF_IN_AUTOMATION=1",
-		"TF_INPUT=0",
-		"TF_CLI_ARGS=-no-color",
-	}}
-	if mirror := Mirror(); mirror != "" {
-		path := filepath.Join(scratch, "terraform.rc")
-		if err := os.WriteFile(path, []byte(CLIConfig(mirror)), 0o644); err != nil {
-			return nil, fmt.Errorf("write terraform cli config: %w", err)
-		}
-		r.Env = append(r.Env, "TF_CLI_CONFIG_FILE="+path)
+	env, err := tfenv.Env(scratch)
+	if err != nil {
+		return nil, err
 	}
+	r := &Runner{Dir: dir, Env: append(env, "TF_CLI_ARGS=-no-color")}
 	return r, nil
 }
 
@@ -112,7 +82,7 @@ func (r *Runner) run(ctx context.Context, logOutput bool, args []string) (string
 	cmd.Env = append(os.Environ(), r.Env...)
 	// exec copies stdout and stderr in two goroutines: both reach combined, so it locks.
 	var stdout bytes.Buffer
-	combined := &lockedBuffer{}
+	combined := &testkit.Buffer{}
 	cmd.Stdout = io.MultiWriter(&stdout, combined)
 	cmd.Stderr = combined
 	err = cmd.Run()
@@ -233,22 +203,4 @@ func CopyTree(src, dst string) error {
 		}
 		return os.WriteFile(filepath.Join(dst, rel), b, info.Mode().Perm())
 	})
-}
-
-// lockedBuffer is a bytes.Buffer that concurrent writers may share.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
