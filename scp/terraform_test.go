@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vend-tvm/vend/internal/tfenv"
 )
 
 // guardrailsModule is the org-guardrails module, relative to this package.
@@ -24,7 +26,7 @@ const guardrailsModule = "../terraform/modules/org-guardrails"
 // document. Without tvm_function_arn, which Go refuses to render with, the module must
 // render nothing either.
 func TestTerraformRendersLikeGo(t *testing.T) {
-	tf, err := exec.LookPath("terraform")
+	tf, err := exec.LookPath(tfenv.Binary)
 	if err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("terraform is required when CI=true: %v", err)
@@ -40,9 +42,8 @@ func TestTerraformRendersLikeGo(t *testing.T) {
 	copyTerraformFiles(t, filepath.Join("testdata", "terraform"), dir)
 	copyTerraformFiles(t, guardrailsModule, filepath.Join(scratch, "terraform", "modules", "org-guardrails"))
 
-	// An empty CLI configuration keeps the user's (credentials helpers, plugin cache) out.
-	cliConfig := filepath.Join(scratch, "terraformrc")
-	if err := os.WriteFile(cliConfig, nil, 0o644); err != nil {
+	env, err := tfenv.Env(scratch)
+	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
@@ -51,8 +52,7 @@ func TestTerraformRendersLikeGo(t *testing.T) {
 		t.Helper()
 		cmd := exec.CommandContext(ctx, tf, args...)
 		cmd.Dir = dir
-		cmd.Env = append(os.Environ(),
-			"CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_INPUT=0", "TF_CLI_CONFIG_FILE="+cliConfig)
+		cmd.Env = append(os.Environ(), env...)
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		if err := cmd.Run(); err != nil {
@@ -60,11 +60,7 @@ func TestTerraformRendersLikeGo(t *testing.T) {
 		}
 		return stdout.Bytes()
 	}
-	initArgs := []string{"init", "-input=false", "-no-color", "-backend=false"}
-	if mirror := providerMirror(); mirror != "" {
-		initArgs = append(initArgs, "-plugin-dir="+mirror)
-	}
-	run(t, initArgs...)
+	run(t, "init", "-input=false", "-no-color", "-backend=false")
 
 	// plan plans the module with vars and returns its outputs.
 	plan := func(t *testing.T, vars map[string]any) (rendered map[string]string, templates []string) {
@@ -179,20 +175,6 @@ func terraformJSON(t *testing.T, doc []byte) string {
 		t.Fatal(err)
 	}
 	return string(b)
-}
-
-// providerMirror is the AWS provider mirror to install from, as the terraform module's
-// tests find it (terraform/internal/tfcli): VEND_TF_PROVIDER_MIRROR, set but empty for
-// none, else /opt/tf-plugins when it holds the provider.
-func providerMirror() string {
-	if dir, ok := os.LookupEnv("VEND_TF_PROVIDER_MIRROR"); ok {
-		return dir
-	}
-	const imageMirror = "/opt/tf-plugins"
-	if st, err := os.Stat(filepath.Join(imageMirror, "registry.terraform.io", "hashicorp", "aws")); err == nil && st.IsDir() {
-		return imageMirror
-	}
-	return ""
 }
 
 // copyTerraformFiles copies the .tf files of src (not its tests) into dst, so that
