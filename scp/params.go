@@ -20,8 +20,8 @@ const (
 )
 
 // Params are the inputs of every template. The JSON names are the Terraform variable
-// names of the org-guardrails module and of testdata/terraform, so one params file serves
-// `vend scp render` and `terraform apply -var-file` alike.
+// names of the org-guardrails module and of terraform/examples/guardrails, so one params
+// file serves `vend scp render` and `terraform apply -var-file` alike.
 type Params struct {
 	// TVMRoleARNs are the execution roles of the TVM functions, the only principals
 	// allowed into protected roles. Role ARNs with their path, never assumed-role ARNs.

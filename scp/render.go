@@ -16,8 +16,8 @@ import (
 var ErrTemplate = errors.New("unsupported template")
 
 // TemplateVars derives the variables the templates reference from the parameters. The
-// Terraform side derives the same map in HCL (testdata/terraform/main.tf is the
-// reference); a test applies it and compares.
+// org-guardrails module's main.tf derives the same map in HCL; TestTerraformRendersLikeGo
+// plans that module and compares its documents with these byte for byte.
 //
 //	tvm_role_arns            the TVM roles
 //	assume_exempt_arns       TVM roles then break-glass principals, without repeats
