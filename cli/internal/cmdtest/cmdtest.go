@@ -158,3 +158,32 @@ func (e *Env) RunContext(ctx context.Context, cmd *cobra.Command, args ...string
 	cmd.SilenceUsage = true
 	return cmd.ExecuteContext(ctx)
 }
+
+// FlagCase is one row of a command's flag table: its arguments, the exit status they
+// give (0: they parse), and a check of the options they parse into.
+type FlagCase[O any] struct {
+	Name     string
+	Args     []string
+	WantCode int
+	Check    func(t *testing.T, o *O)
+}
+
+// RunFlagCases runs each case through the command newCmd builds, with a runF that only
+// captures the parsed options (cli/cli's pattern), and checks the exit status and the
+// options.
+func RunFlagCases[O any](t *testing.T, newCmd func(*factory.Factory, func(*O) error) *cobra.Command, cases []FlagCase[O]) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.Name, func(t *testing.T) {
+			e := New(t)
+			var got *O
+			err := e.Run(t, newCmd(e.F, func(o *O) error { got = o; return nil }), tt.Args...)
+			if code := status.Code(err); code != tt.WantCode {
+				t.Fatalf("exit %d (%v), want %d", code, err, tt.WantCode)
+			}
+			if tt.Check != nil {
+				tt.Check(t, got)
+			}
+		})
+	}
+}

@@ -24,46 +24,28 @@ const (
 )
 
 func TestNewCmdLintFlags(t *testing.T) {
-	tests := []struct {
-		name     string
-		args     []string
-		wantCode int
-		check    func(t *testing.T, o *LintOptions)
-	}{
+	cmdtest.RunFlagCases(t, NewCmdLint, []cmdtest.FlagCase[LintOptions]{
 		{
-			name: "rendered templates", args: []string{"--params", paramsFile},
-			check: func(t *testing.T, o *LintOptions) {
+			Name: "rendered templates", Args: []string{"--params", paramsFile},
+			Check: func(t *testing.T, o *LintOptions) {
 				if len(o.Files) != 0 || o.Kind != "auto" || o.Params.File != paramsFile {
 					t.Errorf("got %+v", o)
 				}
 			},
 		},
 		{
-			name: "files", args: []string{"a.json", "b.json", "--kind", "rcp", "--json"},
-			check: func(t *testing.T, o *LintOptions) {
+			Name: "files", Args: []string{"a.json", "b.json", "--kind", "rcp", "--json"},
+			Check: func(t *testing.T, o *LintOptions) {
 				if strings.Join(o.Files, ",") != "a.json,b.json" || o.Kind != "rcp" || !o.JSON {
 					t.Errorf("got %+v", o)
 				}
 			},
 		},
-		{name: "nothing to lint", wantCode: status.Usage},
-		{name: "files and parameters", args: []string{"a.json", "--params", paramsFile}, wantCode: status.Usage},
-		{name: "kind without files", args: []string{"--params", paramsFile, "--kind", "scp"}, wantCode: status.Usage},
-		{name: "unknown kind", args: []string{"a.json", "--kind", "tag"}, wantCode: status.Usage},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := cmdtest.New(t)
-			var got *LintOptions
-			err := e.Run(t, NewCmdLint(e.F, func(o *LintOptions) error { got = o; return nil }), tt.args...)
-			if code := status.Code(err); code != tt.wantCode {
-				t.Fatalf("exit %d (%v), want %d", code, err, tt.wantCode)
-			}
-			if tt.check != nil {
-				tt.check(t, got)
-			}
-		})
-	}
+		{Name: "nothing to lint", WantCode: status.Usage},
+		{Name: "files and parameters", Args: []string{"a.json", "--params", paramsFile}, WantCode: status.Usage},
+		{Name: "kind without files", Args: []string{"--params", paramsFile, "--kind", "scp"}, WantCode: status.Usage},
+		{Name: "unknown kind", Args: []string{"a.json", "--kind", "tag"}, WantCode: status.Usage},
+	})
 }
 
 func TestLintRenderedTemplates(t *testing.T) {

@@ -38,57 +38,39 @@ func want(t *testing.T, m scp.Mode) []scp.Document {
 }
 
 func TestNewCmdRenderFlags(t *testing.T) {
-	tests := []struct {
-		name     string
-		args     []string
-		wantCode int
-		check    func(t *testing.T, o *RenderOptions)
-	}{
+	cmdtest.RunFlagCases(t, NewCmdRender, []cmdtest.FlagCase[RenderOptions]{
 		{
-			name: "defaults", args: []string{"--params", paramsFile},
-			check: func(t *testing.T, o *RenderOptions) {
+			Name: "defaults", Args: []string{"--params", paramsFile},
+			Check: func(t *testing.T, o *RenderOptions) {
 				if o.Mode != scp.ModeEnforce || o.OutDir != "" || o.Template != "" || o.JSON || o.Params.File != paramsFile {
 					t.Errorf("got %+v", o)
 				}
 			},
 		},
 		{
-			name: "mode, out and parameter flags", args: []string{"--mode", "tag-gated", "--out", "dir", "--tvm-role-arn", "a", "--tvm-role-arn", "b"},
-			check: func(t *testing.T, o *RenderOptions) {
+			Name: "mode, out and parameter flags", Args: []string{"--mode", "tag-gated", "--out", "dir", "--tvm-role-arn", "a", "--tvm-role-arn", "b"},
+			Check: func(t *testing.T, o *RenderOptions) {
 				if o.Mode != scp.ModeTagGated || o.OutDir != "dir" || !slices.Equal(o.Params.TVMRoleARNs, []string{"a", "b"}) {
 					t.Errorf("got %+v", o)
 				}
 			},
 		},
 		{
-			name: "template", args: []string{"--params", paramsFile, "--template", scp.TemplateProtectTVM},
-			check: func(t *testing.T, o *RenderOptions) {
+			Name: "template", Args: []string{"--params", paramsFile, "--template", scp.TemplateProtectTVM},
+			Check: func(t *testing.T, o *RenderOptions) {
 				if o.Template != scp.TemplateProtectTVM {
 					t.Errorf("got %+v", o)
 				}
 			},
 		},
-		{name: "no parameters", args: nil, wantCode: status.Usage},
-		{name: "unknown mode", args: []string{"--params", paramsFile, "--mode", "audit"}, wantCode: status.Usage},
-		{name: "unknown template", args: []string{"--params", paramsFile, "--template", "nope"}, wantCode: status.Usage},
-		{name: "template and mode", args: []string{"--params", paramsFile, "--template", scp.TemplateProtectTVM, "--mode", "enforce"}, wantCode: status.Usage},
-		{name: "template and out", args: []string{"--params", paramsFile, "--template", scp.TemplateProtectTVM, "--out", "d"}, wantCode: status.Usage},
-		{name: "out and json", args: []string{"--params", paramsFile, "--out", "d", "--json"}, wantCode: status.Usage},
-		{name: "argument", args: []string{paramsFile}, wantCode: status.Usage},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := cmdtest.New(t)
-			var got *RenderOptions
-			err := e.Run(t, NewCmdRender(e.F, func(o *RenderOptions) error { got = o; return nil }), tt.args...)
-			if code := status.Code(err); code != tt.wantCode {
-				t.Fatalf("exit %d (%v), want %d", code, err, tt.wantCode)
-			}
-			if tt.check != nil {
-				tt.check(t, got)
-			}
-		})
-	}
+		{Name: "no parameters", Args: nil, WantCode: status.Usage},
+		{Name: "unknown mode", Args: []string{"--params", paramsFile, "--mode", "audit"}, WantCode: status.Usage},
+		{Name: "unknown template", Args: []string{"--params", paramsFile, "--template", "nope"}, WantCode: status.Usage},
+		{Name: "template and mode", Args: []string{"--params", paramsFile, "--template", scp.TemplateProtectTVM, "--mode", "enforce"}, WantCode: status.Usage},
+		{Name: "template and out", Args: []string{"--params", paramsFile, "--template", scp.TemplateProtectTVM, "--out", "d"}, WantCode: status.Usage},
+		{Name: "out and json", Args: []string{"--params", paramsFile, "--out", "d", "--json"}, WantCode: status.Usage},
+		{Name: "argument", Args: []string{paramsFile}, WantCode: status.Usage},
+	})
 }
 
 func TestRenderPrints(t *testing.T) {

@@ -25,34 +25,29 @@ const (
 )
 
 func TestNewCmdSimulateFlags(t *testing.T) {
-	tests := []struct {
-		name     string
-		args     []string
-		wantCode int
-		check    func(t *testing.T, o *SimulateOptions)
-	}{
+	cmdtest.RunFlagCases(t, NewCmdSimulate, []cmdtest.FlagCase[SimulateOptions]{
 		{
-			name: "matrix of both modes", args: []string{"--params", paramsFile},
-			check: func(t *testing.T, o *SimulateOptions) {
+			Name: "matrix of both modes", Args: []string{"--params", paramsFile},
+			Check: func(t *testing.T, o *SimulateOptions) {
 				if o.Single || o.Mode != "" || o.JSON || o.RunMatrix == nil {
 					t.Errorf("got %+v", o)
 				}
 			},
 		},
 		{
-			name: "matrix of one mode", args: []string{"--params", paramsFile, "--mode", "tag-gated", "--json"},
-			check: func(t *testing.T, o *SimulateOptions) {
+			Name: "matrix of one mode", Args: []string{"--params", paramsFile, "--mode", "tag-gated", "--json"},
+			Check: func(t *testing.T, o *SimulateOptions) {
 				if o.Single || o.Mode != scp.ModeTagGated || !o.JSON {
 					t.Errorf("got %+v", o)
 				}
 			},
 		},
 		{
-			name: "question",
-			args: []string{"--params", paramsFile, "--principal", "arn:aws:iam:::role/Admin", "--principal-account", "external",
+			Name: "question",
+			Args: []string{"--params", paramsFile, "--principal", "arn:aws:iam:::role/Admin", "--principal-account", "external",
 				"--action", assume, "--resource", protected, "--source-identity", "vend-alice",
 				"--resource-tag", "vend:enforce=true", "--context", "aws:TagKeys=a", "--context", "aws:TagKeys=b=c"},
-			check: func(t *testing.T, o *SimulateOptions) {
+			Check: func(t *testing.T, o *SimulateOptions) {
 				if !o.Single || o.PrincipalAccount != "external" || o.SourceIdentity != "vend-alice" ||
 					!reflect.DeepEqual(o.ResourceTags, map[string]string{"vend:enforce": "true"}) ||
 					!reflect.DeepEqual(o.Context, map[string][]string{"aws:TagKeys": {"a", "b=c"}}) {
@@ -61,53 +56,40 @@ func TestNewCmdSimulateFlags(t *testing.T) {
 			},
 		},
 		{
-			name: "federation needs no principal", args: []string{"--params", paramsFile, "--action", "sts:AssumeRoleWithSAML", "--resource", protected},
-			check: func(t *testing.T, o *SimulateOptions) {
+			Name: "federation needs no principal", Args: []string{"--params", paramsFile, "--action", "sts:AssumeRoleWithSAML", "--resource", protected},
+			Check: func(t *testing.T, o *SimulateOptions) {
 				if !o.Single || o.Principal != "" {
 					t.Errorf("got %+v", o)
 				}
 			},
 		},
-		{name: "no parameters", args: []string{"--action", assume, "--resource", protected, "--principal", tvmRole}, wantCode: status.Usage},
-		{name: "question without resource", args: []string{"--params", paramsFile, "--principal", tvmRole, "--action", assume}, wantCode: status.Usage},
-		{name: "question without principal", args: []string{"--params", paramsFile, "--action", assume, "--resource", protected}, wantCode: status.Usage},
-		{name: "question detail without question", args: []string{"--params", paramsFile, "--source-identity", "vend-x"}, wantCode: status.Usage},
+		{Name: "no parameters", Args: []string{"--action", assume, "--resource", protected, "--principal", tvmRole}, WantCode: status.Usage},
+		{Name: "question without resource", Args: []string{"--params", paramsFile, "--principal", tvmRole, "--action", assume}, WantCode: status.Usage},
+		{Name: "question without principal", Args: []string{"--params", paramsFile, "--action", assume, "--resource", protected}, WantCode: status.Usage},
+		{Name: "question detail without question", Args: []string{"--params", paramsFile, "--source-identity", "vend-x"}, WantCode: status.Usage},
 		{
-			name: "unknown principal account", wantCode: status.Usage,
-			args: []string{"--params", paramsFile, "--principal", tvmRole, "--principal-account", "sandbox", "--action", assume, "--resource", protected},
+			Name: "unknown principal account", WantCode: status.Usage,
+			Args: []string{"--params", paramsFile, "--principal", tvmRole, "--principal-account", "sandbox", "--action", assume, "--resource", protected},
 		},
 		{
-			name: "principal account for a service principal", wantCode: status.Usage,
-			args: []string{"--params", paramsFile, "--principal", "lambda.amazonaws.com", "--principal-account", "member", "--action", assume, "--resource", protected},
+			Name: "principal account for a service principal", WantCode: status.Usage,
+			Args: []string{"--params", paramsFile, "--principal", "lambda.amazonaws.com", "--principal-account", "member", "--action", assume, "--resource", protected},
 		},
 		{
-			name: "tag without value", wantCode: status.Usage,
-			args: []string{"--params", paramsFile, "--principal", tvmRole, "--action", assume, "--resource", protected, "--resource-tag", "vend:enforce"},
+			Name: "tag without value", WantCode: status.Usage,
+			Args: []string{"--params", paramsFile, "--principal", tvmRole, "--action", assume, "--resource", protected, "--resource-tag", "vend:enforce"},
 		},
 		{
-			name: "tag twice", wantCode: status.Usage,
-			args: []string{"--params", paramsFile, "--principal", tvmRole, "--action", assume, "--resource", protected, "--resource-tag", "k=a", "--resource-tag", "k=b"},
+			Name: "tag twice", WantCode: status.Usage,
+			Args: []string{"--params", paramsFile, "--principal", tvmRole, "--action", assume, "--resource", protected, "--resource-tag", "k=a", "--resource-tag", "k=b"},
 		},
 		{
-			name: "context key without service", wantCode: status.Usage,
-			args: []string{"--params", paramsFile, "--principal", tvmRole, "--action", assume, "--resource", protected, "--context", "SourceIdentity=x"},
+			Name: "context key without service", WantCode: status.Usage,
+			Args: []string{"--params", paramsFile, "--principal", tvmRole, "--action", assume, "--resource", protected, "--context", "SourceIdentity=x"},
 		},
-		{name: "unknown mode", args: []string{"--params", paramsFile, "--mode", "audit"}, wantCode: status.Usage},
-		{name: "argument", args: []string{paramsFile}, wantCode: status.Usage},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := cmdtest.New(t)
-			var got *SimulateOptions
-			err := e.Run(t, NewCmdSimulate(e.F, func(o *SimulateOptions) error { got = o; return nil }), tt.args...)
-			if code := status.Code(err); code != tt.wantCode {
-				t.Fatalf("exit %d (%v), want %d", code, err, tt.wantCode)
-			}
-			if tt.check != nil {
-				tt.check(t, got)
-			}
-		})
-	}
+		{Name: "unknown mode", Args: []string{"--params", paramsFile, "--mode", "audit"}, WantCode: status.Usage},
+		{Name: "argument", Args: []string{paramsFile}, WantCode: status.Usage},
+	})
 }
 
 func TestMatrixTable(t *testing.T) {
