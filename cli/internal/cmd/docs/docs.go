@@ -18,6 +18,7 @@ import (
 	"github.com/vend-tvm/vend/cli/internal/build"
 	"github.com/vend-tvm/vend/cli/internal/factory"
 	"github.com/vend-tvm/vend/cli/internal/iostreams"
+	"github.com/vend-tvm/vend/cli/internal/output"
 	"github.com/vend-tvm/vend/cli/internal/status"
 )
 
@@ -60,12 +61,7 @@ such as a hand-written _index.md, are kept.`,
 		Example: `  vend docs --dir site/content/reference/cli
   vend docs --dir dist/man --format man`,
 		Hidden: true,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 0 {
-				return status.Usagef("docs takes no arguments, got %q", args)
-			}
-			return nil
-		},
+		Args:   output.NoArgs("docs"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Dir == "" {
 				return status.Usagef("--dir is required\n\nExample:\n  vend docs --dir site/content/reference/cli")

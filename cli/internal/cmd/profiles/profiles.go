@@ -2,7 +2,6 @@ package profiles
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"text/tabwriter"
 
@@ -11,7 +10,7 @@ import (
 	"github.com/vend-tvm/vend/cli/internal/config"
 	"github.com/vend-tvm/vend/cli/internal/factory"
 	"github.com/vend-tvm/vend/cli/internal/iostreams"
-	"github.com/vend-tvm/vend/cli/internal/status"
+	"github.com/vend-tvm/vend/cli/internal/output"
 )
 
 // ProfilesOptions are the dependencies and flags of `vend profiles`.
@@ -35,12 +34,7 @@ TVM names no role you cannot get, and prints "-") and, when denied, the REASON. 
 profiles are not an error: the command exits 0.`,
 		Example: `  vend profiles
   vend profiles --json | jq -r '.profiles[] | select(.allowed) | .name'`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 0 {
-				return status.Usagef("profiles takes no arguments, got %q", args)
-			}
-			return nil
-		},
+		Args: output.NoArgs("profiles"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Context = cmd.Context()
 			if runF != nil {
@@ -63,9 +57,7 @@ func profilesRun(opts *ProfilesOptions) error {
 		return err
 	}
 	if opts.JSON {
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(p)
+		return output.JSON(opts.IO.Out, p)
 	}
 	if len(p.Profiles) == 0 {
 		fmt.Fprintln(opts.IO.ErrOut, "vend: the TVM's policy has no profiles")

@@ -9,7 +9,7 @@ import (
 	"github.com/vend-tvm/vend/cli/internal/build"
 	"github.com/vend-tvm/vend/cli/internal/factory"
 	"github.com/vend-tvm/vend/cli/internal/iostreams"
-	"github.com/vend-tvm/vend/cli/internal/status"
+	"github.com/vend-tvm/vend/cli/internal/output"
 )
 
 // VersionOptions are the dependencies and flags of `vend version`.
@@ -28,12 +28,7 @@ func NewCmdVersion(f *factory.Factory, runF func(*VersionOptions) error) *cobra.
 		Short: "Print vend's version",
 		Example: `  vend version
   vend version --json`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 0 {
-				return status.Usagef("version takes no arguments, got %q", args)
-			}
-			return nil
-		},
+		Args: output.NoArgs("version"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
 				return runF(opts)

@@ -2,7 +2,6 @@ package whoami
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"text/tabwriter"
 
@@ -11,7 +10,7 @@ import (
 	"github.com/vend-tvm/vend/cli/internal/config"
 	"github.com/vend-tvm/vend/cli/internal/factory"
 	"github.com/vend-tvm/vend/cli/internal/iostreams"
-	"github.com/vend-tvm/vend/cli/internal/status"
+	"github.com/vend-tvm/vend/cli/internal/output"
 )
 
 // WhoamiOptions are the dependencies and flags of `vend whoami`.
@@ -34,12 +33,7 @@ SourceIdentity it would stamp on your sessions, and the hash of the policy it ap
 		Example: `  vend whoami
   vend whoami --json | jq -r .caller.arn
   vend whoami --base-profile sso-dev`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 0 {
-				return status.Usagef("whoami takes no arguments, got %q", args)
-			}
-			return nil
-		},
+		Args: output.NoArgs("whoami"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Context = cmd.Context()
 			if runF != nil {
@@ -62,9 +56,7 @@ func whoamiRun(opts *WhoamiOptions) error {
 		return err
 	}
 	if opts.JSON {
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(w)
+		return output.JSON(opts.IO.Out, w)
 	}
 	tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
 	row := func(k, v string) {

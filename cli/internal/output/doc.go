@@ -1,0 +1,3 @@
+// Package output holds what commands share about printing data: JSON the same way
+// everywhere, and the check that a command takes no positional arguments.
+package output

@@ -1,0 +1,28 @@
+package output
+
+import (
+	"encoding/json"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vend-tvm/vend/cli/internal/status"
+)
+
+// JSON writes v to w as indented JSON with a final newline, as every command's --json does.
+func JSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// NoArgs is a cobra Args check: the command takes no positional arguments, and saying
+// otherwise is a usage error (exit 2) naming the command.
+func NoArgs(command string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) != 0 {
+			return status.Usagef("%s takes no arguments, got %q", command, args)
+		}
+		return nil
+	}
+}
