@@ -250,16 +250,9 @@ func (l *loader) scalar(path string, n *yaml.Node, newline bool) (string, bool) 
 // accounts, org_ids and time_windows it would mean "any", which is the opposite of what
 // a template that rendered no items probably meant.
 func (l *loader) list(path string, n *yaml.Node) ([]*yaml.Node, bool) {
-	n = l.resolve(n)
+	n, ok := l.collection(path, n, yaml.SequenceNode, "a list")
 	switch {
-	case n == nil:
-		l.errorf(path, nil, "unresolvable alias")
-		return nil, false
-	case isNull(n):
-		l.errorf(path, n, "must not be empty")
-		return nil, false
-	case n.Kind != yaml.SequenceNode:
-		l.errorf(path, n, "must be a list, not %s", kindName(n))
+	case !ok:
 		return nil, false
 	case len(n.Content) == 0:
 		l.errorf(path, n, "must not be an empty list")
@@ -357,9 +350,9 @@ func (l *loader) pairs(path string, n *yaml.Node, depth int) []keyValue {
 	return out
 }
 
-// fields returns a mapping's entries by key and reports keys outside known: a strict
-// loader, like yaml's Decoder.KnownFields(true), but naming the path of the typo.
-func (l *loader) fields(path string, n *yaml.Node, known []string) (map[string]keyValue, bool) {
+// collection resolves n and checks that it is a node of kind (what names it in the
+// error): an alias it cannot resolve, a null and any other kind are errors.
+func (l *loader) collection(path string, n *yaml.Node, kind yaml.Kind, what string) (*yaml.Node, bool) {
 	n = l.resolve(n)
 	switch {
 	case n == nil:
@@ -368,8 +361,18 @@ func (l *loader) fields(path string, n *yaml.Node, known []string) (map[string]k
 	case isNull(n):
 		l.errorf(path, n, "must not be empty")
 		return nil, false
-	case n.Kind != yaml.MappingNode:
-		l.errorf(path, n, "must be a mapping, not %s", kindName(n))
+	case n.Kind != kind:
+		l.errorf(path, n, "must be %s, not %s", what, kindName(n))
+		return nil, false
+	}
+	return n, true
+}
+
+// fields returns a mapping's entries by key and reports keys outside known: a strict
+// loader, like yaml's Decoder.KnownFields(true), but naming the path of the typo.
+func (l *loader) fields(path string, n *yaml.Node, known []string) (map[string]keyValue, bool) {
+	n, ok := l.collection(path, n, yaml.MappingNode, "a mapping")
+	if !ok {
 		return nil, false
 	}
 	out := map[string]keyValue{}

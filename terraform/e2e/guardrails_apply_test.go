@@ -42,19 +42,7 @@ func TestGuardrailsExample(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Minute)
 	t.Cleanup(cancel)
 
-	logPath := filepath.Join(t.TempDir(), "moto.log")
-	srv, err := moto.Start(ctx, moto.WithLog(logPath))
-	if err != nil {
-		t.Fatalf("start moto_server: %v", err)
-	}
-	t.Cleanup(func() {
-		srv.Stop()
-		if t.Failed() {
-			if b, err := os.ReadFile(logPath); err == nil {
-				t.Logf("moto_server log (last 40 lines):\n%s", tail(string(b), 40))
-			}
-		}
-	})
+	srv := startMoto(t, ctx)
 	cli := newAWSCLI(t, srv.Endpoint())
 
 	// A fresh organisation with one OU and one member account to attach to.
