@@ -189,22 +189,25 @@ func decisionLine(t testing.TB, logs string) map[string]any {
 
 func withQuery(q string) func(*Event) { return func(e *Event) { e.RawQueryString = q } }
 
+// handlerCase is one request through the handler and what must come of it.
+type handlerCase struct {
+	name       string
+	event      string // testdata file
+	edit       func(*Event)
+	stsErr     error
+	wantStatus int
+	wantCode   string // "" for 200
+	wantDec    string
+	wantRule   string
+	wantHeader map[string]string
+	check      func(t *testing.T, r response, logLine map[string]any, fa *fakeAssumer)
+}
+
 func TestHandler(t *testing.T) {
 	stsErr := func(code string) error {
 		return assume.Classify(&smithy.GenericAPIError{Code: code, Message: "STS-INTERNAL-TEXT arn:aws:sts::999:assumed-role/tvm/x is not authorized"})
 	}
-	tests := []struct {
-		name       string
-		event      string // testdata file
-		edit       func(*Event)
-		stsErr     error
-		wantStatus int
-		wantCode   string // "" for 200
-		wantDec    string
-		wantRule   string
-		wantHeader map[string]string
-		check      func(t *testing.T, r response, logLine map[string]any, fa *fakeAssumer)
-	}{
+	tests := []handlerCase{
 		{
 			name: "allow via function url", event: "function-url-event.json",
 			wantStatus: 200, wantDec: "allow", wantRule: "engineers-read",
@@ -383,33 +386,11 @@ func TestHandler(t *testing.T) {
 		{"200 chars", "profile=" + strings.Repeat("p", 200)}, {"missing", "duration=900"}, {"empty", "profile="},
 		{"space", "profile=prod+readonly"}, {"leading dash", "profile=-prod"},
 	} {
-		tests = append(tests, struct {
-			name       string
-			event      string
-			edit       func(*Event)
-			stsErr     error
-			wantStatus int
-			wantCode   string
-			wantDec    string
-			wantRule   string
-			wantHeader map[string]string
-			check      func(t *testing.T, r response, logLine map[string]any, fa *fakeAssumer)
-		}{name: "odd profile " + bad.name, event: "function-url-event.json", edit: withQuery(bad.query),
+		tests = append(tests, handlerCase{name: "odd profile " + bad.name, event: "function-url-event.json", edit: withQuery(bad.query),
 			wantStatus: 400, wantCode: wire.CodeInvalidProfile, wantDec: "error"})
 	}
 	for _, d := range []string{"899", "43201", "-900", "1e3", "900.0", "0x384", "99999999999999999999", "", "%20900"} {
-		tests = append(tests, struct {
-			name       string
-			event      string
-			edit       func(*Event)
-			stsErr     error
-			wantStatus int
-			wantCode   string
-			wantDec    string
-			wantRule   string
-			wantHeader map[string]string
-			check      func(t *testing.T, r response, logLine map[string]any, fa *fakeAssumer)
-		}{name: "invalid duration " + d, event: "function-url-event.json", edit: withQuery("profile=prod-readonly&duration=" + d),
+		tests = append(tests, handlerCase{name: "invalid duration " + d, event: "function-url-event.json", edit: withQuery("profile=prod-readonly&duration=" + d),
 			wantStatus: 400, wantCode: wire.CodeInvalidDuration, wantDec: "error"})
 	}
 
