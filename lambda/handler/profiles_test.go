@@ -21,14 +21,7 @@ func TestProfilesAndWhoami(t *testing.T) {
 	ev.RawPath, ev.RawQueryString = wire.PathProfiles, ""
 	r := invoke(t, hs.h, marshal(t, ev))
 	assertResponse(t, r, 200, "")
-	var ps wire.Profiles
-	if err := json.Unmarshal([]byte(r.Body), &ps); err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]wire.ProfileStatus{}
-	for _, p := range ps.Profiles {
-		got[p.Name] = p
-	}
+	ps, got := decodeProfiles(t, r)
 	if len(got) != 2 || !got["prod-readonly"].Allowed || got["prod-readonly"].MaxDurationSeconds != 1800 ||
 		got["prod-admin"].Allowed || got["prod-admin"].Rule != "no-admin" || got["prod-admin"].MaxDurationSeconds != 3600 {
 		t.Errorf("profiles = %+v", ps.Profiles)
@@ -78,14 +71,7 @@ func TestProfilesHideDeniedRoleARNs(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertResponse(t, r, 200, "")
-	var ps wire.Profiles
-	if err := json.Unmarshal([]byte(r.Body), &ps); err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]wire.ProfileStatus{}
-	for _, p := range ps.Profiles {
-		got[p.Name] = p
-	}
+	_, got := decodeProfiles(t, r)
 	if a := got["prod-readonly"]; !a.Allowed || a.RoleARN != allowedARN {
 		t.Errorf("allowed profile = %+v, want its role ARN", a)
 	}
@@ -118,4 +104,18 @@ func TestProfilesEdgeWithholdsDeniedRoleARN(t *testing.T) {
 	if bytes.Contains(out, []byte("denied-b")) {
 		t.Errorf("the edge passed on the role ARN of a denied profile: %s", out)
 	}
+}
+
+// decodeProfiles reads a /v1/profiles answer and indexes its profiles by name.
+func decodeProfiles(t *testing.T, r response) (wire.Profiles, map[string]wire.ProfileStatus) {
+	t.Helper()
+	var ps wire.Profiles
+	if err := json.Unmarshal([]byte(r.Body), &ps); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]wire.ProfileStatus{}
+	for _, p := range ps.Profiles {
+		got[p.Name] = p
+	}
+	return ps, got
 }
