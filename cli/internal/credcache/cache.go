@@ -104,46 +104,36 @@ func New(src aws.CredentialsProvider, opts ...Option) *Cache {
 //     returns the source's error, wrapped, if that fails.
 func (c *Cache) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	c.mu.Lock()
-	if c.have {
+	now := c.now()
+	if c.freshLocked(now) {
 		cached := c.creds
-		if !cached.CanExpire {
-			c.mu.Unlock()
+		c.mu.Unlock()
+		return cached, nil
+	}
+	if c.have && c.creds.Expires.Sub(now) > minServe {
+		cached := c.creds
+		var f *flight
+		if !now.Before(c.next) || c.flight != nil {
+			f = c.startLocked()
+		}
+		c.mu.Unlock()
+		if f == nil {
 			return cached, nil
 		}
-		now := c.now()
-		remaining := cached.Expires.Sub(now)
-		due := !now.Before(c.next)
-		switch {
-		case remaining > mandatoryWindow:
-			if due {
-				c.startLocked()
+		select {
+		case <-f.done:
+			if f.err == nil {
+				return f.creds, nil
 			}
-			c.mu.Unlock()
-			return cached, nil
-		case remaining > minServe:
-			var f *flight
-			if due || c.flight != nil {
-				f = c.startLocked()
-			}
-			c.mu.Unlock()
-			if f == nil {
-				return cached, nil
-			}
-			select {
-			case <-f.done:
-				if f.err == nil {
-					return f.creds, nil
-				}
-			case <-ctx.Done():
-			}
-			if cached.Expires.Sub(c.now()) > minServe {
-				return cached, nil
-			}
-			if f.err != nil {
-				return aws.Credentials{}, f.err
-			}
-			return aws.Credentials{}, fmt.Errorf("retrieve credentials: %w", context.Cause(ctx))
+		case <-ctx.Done():
 		}
+		if cached.Expires.Sub(c.now()) > minServe {
+			return cached, nil
+		}
+		if f.err != nil {
+			return aws.Credentials{}, f.err
+		}
+		return aws.Credentials{}, fmt.Errorf("retrieve credentials: %w", context.Cause(ctx))
 	}
 	f := c.startLocked()
 	c.mu.Unlock()
@@ -156,6 +146,37 @@ func (c *Cache) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	case <-ctx.Done():
 		return aws.Credentials{}, fmt.Errorf("retrieve credentials: %w", context.Cause(ctx))
 	}
+}
+
+// Cached returns the cached credentials when Retrieve would return them at once (more
+// than 11 minutes left, or credentials that cannot expire), starting a due refresh in
+// the background as Retrieve does. Otherwise it returns false and leaves the waiting or
+// fetching to Retrieve. It never blocks, so a caller on a hot path can skip the deadline
+// it would give Retrieve.
+func (c *Cache) Cached() (aws.Credentials, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.freshLocked(c.now()) {
+		return aws.Credentials{}, false
+	}
+	return c.creds, true
+}
+
+// freshLocked reports whether the cached credentials are served without waiting for a
+// refresh, and starts the refresh if it is due. c.mu must be held.
+func (c *Cache) freshLocked(now time.Time) bool {
+	switch {
+	case !c.have:
+		return false
+	case !c.creds.CanExpire:
+		return true
+	case c.creds.Expires.Sub(now) <= mandatoryWindow:
+		return false
+	}
+	if !now.Before(c.next) {
+		c.startLocked()
+	}
+	return true
 }
 
 // Start runs the background refresher until ctx ends: it fetches at once if nothing is

@@ -428,6 +428,70 @@ func TestStartRetriesWithBackoff(t *testing.T) {
 	wantKey(t, mustRetrieve(t, c), 4)
 }
 
+// TestCached pins Cached to Retrieve's answer-at-once cases: it answers exactly when
+// Retrieve would not wait, starts a due refresh like Retrieve, and never fetches itself.
+func TestCached(t *testing.T) {
+	tests := []struct {
+		name    string
+		warm    bool
+		advance time.Duration
+		want    int // key number Cached returns; 0: none
+		calls   int // source calls once Cached has returned and any refresh has started
+	}{
+		{name: "cold cache", want: 0, calls: 0},
+		{name: "fresh", warm: true, advance: 39 * time.Minute, want: 1, calls: 1},
+		{name: "refresh due", warm: true, advance: 40 * time.Minute, want: 1, calls: 2},
+		{name: "advisory window", warm: true, advance: 48 * time.Minute, want: 1, calls: 2},
+		{name: "11 minutes left", warm: true, advance: 49 * time.Minute, want: 0, calls: 1},
+		{name: "mandatory window", warm: true, advance: 50 * time.Minute, want: 0, calls: 1},
+		{name: "expired", warm: true, advance: 2 * time.Hour, want: 0, calls: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := newFakeClock()
+			release := make(chan struct{})
+			defer close(release)
+			src := &fakeSource{fn: func(_ context.Context, n int) (aws.Credentials, error) {
+				if n > 1 {
+					<-release
+				}
+				return creds(n, clk.Now().Add(time.Hour)), nil
+			}}
+			c := newTestCache(t, src, clk)
+			if tt.warm {
+				wantKey(t, mustRetrieve(t, c), 1)
+			}
+			clk.Advance(tt.advance)
+			got, ok := c.Cached()
+			if ok != (tt.want != 0) {
+				t.Fatalf("Cached ok = %v, want %v", ok, tt.want != 0)
+			}
+			if ok {
+				wantKey(t, got, tt.want)
+			} else if got != (aws.Credentials{}) {
+				t.Fatalf("Cached returned %s with ok false", got.AccessKeyID)
+			}
+			waitFor(t, "the refresh to start", func() bool { return src.count() >= tt.calls })
+			time.Sleep(10 * time.Millisecond) // a fetch Cached must not start has time to show
+			if n := src.count(); n != tt.calls {
+				t.Fatalf("source called %d times, want %d", n, tt.calls)
+			}
+		})
+	}
+	t.Run("cannot expire", func(t *testing.T) {
+		clk := newFakeClock()
+		src := &fakeSource{fn: func(context.Context, int) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: "AKIAFAKE", SecretAccessKey: testSecret}, nil
+		}}
+		c := newTestCache(t, src, clk)
+		mustRetrieve(t, c)
+		clk.Advance(10 * 365 * 24 * time.Hour)
+		if got, ok := c.Cached(); !ok || got.AccessKeyID != "AKIAFAKE" {
+			t.Fatalf("Cached = %s, %v; want AKIAFAKE, true", got.AccessKeyID, ok)
+		}
+	})
+}
+
 func TestNonExpiringCachedForever(t *testing.T) {
 	clk := newFakeClock()
 	src := &fakeSource{fn: func(context.Context, int) (aws.Credentials, error) {
