@@ -64,14 +64,7 @@ func TestParseErrorCodesErrors(t *testing.T) {
 // this is what keeps the troubleshooting reference complete.
 func TestRealWireCodesAreDocumented(t *testing.T) {
 	root := repoRoot(t)
-	src, err := os.ReadFile(filepath.Join(root, WireFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	codes, err := ParseErrorCodes(src)
-	if err != nil {
-		t.Fatal(err)
-	}
+	codes := realCodes(t, root)
 	fixesData, err := os.ReadFile(filepath.Join(root, ErrorFixesFile))
 	if err != nil {
 		t.Fatal(err)
@@ -95,14 +88,7 @@ func TestRealWireCodesAreDocumented(t *testing.T) {
 // table's status, and have a section for it.
 func TestCommittedErrorPageListsEveryCode(t *testing.T) {
 	root := repoRoot(t)
-	src, err := os.ReadFile(filepath.Join(root, WireFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	codes, err := ParseErrorCodes(src)
-	if err != nil {
-		t.Fatal(err)
-	}
+	codes := realCodes(t, root)
 	page, err := os.ReadFile(filepath.Join(root, ReferenceDir, "errors.md"))
 	if err != nil {
 		t.Fatal(err)
@@ -215,4 +201,18 @@ func repoRoot(t *testing.T) string {
 		}
 		dir = parent
 	}
+}
+
+// realCodes parses the error codes of the real wire contract.
+func realCodes(t *testing.T, root string) []ErrorCode {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join(root, WireFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes, err := ParseErrorCodes(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return codes
 }
