@@ -234,12 +234,7 @@ func TestRetrieveKeepsErrorType(t *testing.T) {
 func TestRetrieveRefreshAheadDoesNotWait(t *testing.T) {
 	clk := newFakeClock()
 	release := make(chan struct{})
-	src := &fakeSource{fn: func(_ context.Context, n int) (aws.Credentials, error) {
-		if n == 2 {
-			<-release
-		}
-		return creds(n, clk.Now().Add(time.Hour)), nil
-	}}
+	src := blockingSecondFetch(clk, release)
 	c := newTestCache(t, src, clk)
 	wantKey(t, mustRetrieve(t, c), 1)
 
@@ -275,12 +270,7 @@ func TestRetrieveMandatoryWindow(t *testing.T) {
 		clk := newFakeClock()
 		release := make(chan struct{})
 		defer close(release)
-		src := &fakeSource{fn: func(_ context.Context, n int) (aws.Credentials, error) {
-			if n == 2 {
-				<-release
-			}
-			return creds(n, clk.Now().Add(time.Hour)), nil
-		}}
+		src := blockingSecondFetch(clk, release)
 		c := newTestCache(t, src, clk)
 		wantKey(t, mustRetrieve(t, c), 1)
 		clk.Advance(50 * time.Minute)
@@ -585,4 +575,14 @@ func BenchmarkRetrieveWarm(b *testing.B) {
 			}
 		}
 	})
+}
+
+// blockingSecondFetch is an hourly source whose second fetch waits until release closes.
+func blockingSecondFetch(clk *fakeClock, release <-chan struct{}) *fakeSource {
+	return &fakeSource{fn: func(_ context.Context, n int) (aws.Credentials, error) {
+		if n == 2 {
+			<-release
+		}
+		return creds(n, clk.Now().Add(time.Hour)), nil
+	}}
 }
