@@ -55,10 +55,12 @@ type Server struct {
 	extraHosts []string
 	now        func() time.Time
 
+	instant   instant // p, when it can answer without blocking
 	token     string
 	tokenHash [sha256.Size]byte
 	hosts     atomic.Pointer[[]string] // Host header values accepted; set by Start
 	handler   http.Handler
+	encoded   atomic.Pointer[encoded] // the last credential set served, encoded
 
 	mu        sync.Mutex
 	srv       *http.Server
@@ -66,6 +68,13 @@ type Server struct {
 	dirs      []string // token directories to remove on Close
 	closed    bool
 	serveDone chan struct{}
+}
+
+// instant is a provider that answers from memory without blocking when it can
+// (credcache.Cache): the warm path then needs no deadline, whose context and timer
+// would cost allocations on every request.
+type instant interface {
+	Cached() (aws.Credentials, bool)
 }
 
 // Option configures a Server.
@@ -106,6 +115,7 @@ func New(p aws.CredentialsProvider, opts ...Option) (*Server, error) {
 	}
 	s.token = base64.RawURLEncoding.EncodeToString(raw[:])
 	s.tokenHash = sha256.Sum256([]byte(s.token))
+	s.instant, _ = p.(instant)
 	s.handler = http.HandlerFunc(s.serveHTTP)
 	return s, nil
 }
@@ -280,13 +290,42 @@ type response struct {
 	AccountID       string `json:"AccountId,omitempty"`
 }
 
+// Header values shared by every response: assigning a prebuilt slice costs no
+// allocation. net/http only reads them, and each has capacity 1, so an Add anywhere
+// would append to a copy.
+var (
+	headerNoStore = []string{"no-store"}
+	headerNosniff = []string{"nosniff"}
+	headerAllow   = []string{http.MethodGet}
+	// Exactly "application/json": the Go SDK parses error bodies only with this value.
+	headerJSON = []string{"application/json"}
+)
+
+// encoded is the response for one credential set, encoded when the provider first hands
+// the set out and written as is while it keeps handing out the same one. A refresh, or
+// the next second of a non-expiring set's Expiration, makes the next request encode
+// again, so no body outlives the credentials the provider would serve.
+type encoded struct {
+	keyID, secret, token, accountID string
+	expires                         time.Time // Expiration as sent
+	body                            []byte
+	length                          []string // Content-Length
+}
+
+// encodes reports whether e is the response for creds expiring at exp. From credcache,
+// equal strings share memory and compare at once.
+func (e *encoded) encodes(creds *aws.Credentials, exp time.Time) bool {
+	return e != nil && e.expires.Equal(exp) && e.keyID == creds.AccessKeyID &&
+		e.secret == creds.SecretAccessKey && e.token == creds.SessionToken && e.accountID == creds.AccountID
+}
+
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	h["Cache-Control"] = []string{"no-store"}
-	h["X-Content-Type-Options"] = []string{"nosniff"}
+	h["Cache-Control"] = headerNoStore
+	h["X-Content-Type-Options"] = headerNosniff
 
 	if r.Method != http.MethodGet {
-		h["Allow"] = []string{http.MethodGet}
+		h["Allow"] = headerAllow
 		s.refuse(w, r, http.StatusMethodNotAllowed, wire.CodeMethodNotAllowed, "only GET is allowed")
 		return
 	}
@@ -311,9 +350,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	ctx, cancel := context.WithTimeout(r.Context(), retrieveTimeout)
-	creds, err := s.p.Retrieve(ctx)
-	cancel()
+	creds, err := s.retrieve(r.Context())
 	if err != nil {
 		s.providerError(w, err)
 		return
@@ -327,21 +364,69 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if !creds.CanExpire {
 		exp = s.now().Add(nonExpiringLifetime)
 	}
-	writeJSON(w, http.StatusOK, response{
+	// Whole seconds in UTC: the plainest RFC 3339 form every SDK's parser takes.
+	// Truncating rounds the expiry down, never past the real one.
+	exp = exp.UTC().Truncate(time.Second)
+	e := s.encoded.Load()
+	if !e.encodes(&creds, exp) {
+		if e, err = encode(&creds, exp); err != nil {
+			writeJSON(w, http.StatusInternalServerError, wire.Error{Code: wire.CodeInternal, Message: "encode response"})
+			return
+		}
+		s.encoded.Store(e)
+	}
+	h["Content-Type"] = headerJSON
+	h["Content-Length"] = e.length
+	w.WriteHeader(http.StatusOK)
+	w.Write(e.body)
+}
+
+// retrieve answers from memory when the provider can, and otherwise asks it with a
+// deadline.
+func (s *Server) retrieve(ctx context.Context) (aws.Credentials, error) {
+	if s.instant != nil {
+		if creds, ok := s.instant.Cached(); ok {
+			return creds, nil
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, retrieveTimeout)
+	defer cancel()
+	return s.p.Retrieve(ctx)
+}
+
+func encode(creds *aws.Credentials, exp time.Time) (*encoded, error) {
+	body, err := json.Marshal(response{
 		AccessKeyID:     creds.AccessKeyID,
 		SecretAccessKey: creds.SecretAccessKey,
 		Token:           creds.SessionToken,
-		// Whole seconds in UTC: the plainest RFC 3339 form every SDK's parser takes.
-		// Truncating rounds the expiry down, never past the real one.
-		Expiration: exp.UTC().Truncate(time.Second).Format(time.RFC3339),
-		AccountID:  creds.AccountID,
+		Expiration:      exp.Format(time.RFC3339),
+		AccountID:       creds.AccountID,
 	})
+	if err != nil {
+		return nil, err
+	}
+	return &encoded{
+		keyID: creds.AccessKeyID, secret: creds.SecretAccessKey, token: creds.SessionToken, accountID: creds.AccountID,
+		expires: exp,
+		body:    body,
+		length:  []string{strconv.Itoa(len(body))},
+	}, nil
 }
 
 // tokenEqual compares in constant time. Hashing first makes the comparison independent
 // of the length of what was sent, too.
 func (s *Server) tokenEqual(got string) bool {
-	sum := sha256.Sum256([]byte(got))
+	// A value of a token's size is copied to the stack, not converted on the heap as
+	// []byte(got) would be beyond 32 bytes: the check allocates nothing. The branch
+	// depends only on the length sent, which the sender knows.
+	var buf [64]byte // a token is 43 characters
+	b := buf[:0]
+	if len(got) <= len(buf) {
+		b = append(b, got...)
+	} else {
+		b = []byte(got)
+	}
+	sum := sha256.Sum256(b)
 	return subtle.ConstantTimeCompare(sum[:], s.tokenHash[:]) == 1
 }
 
@@ -415,8 +500,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		body = []byte(`{"code":"` + wire.CodeInternal + `","message":"encode response"}`)
 	}
 	h := w.Header()
-	// Exactly "application/json": the Go SDK parses error bodies only with this value.
-	h["Content-Type"] = []string{"application/json"}
+	h["Content-Type"] = headerJSON
 	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	w.WriteHeader(status)
 	w.Write(body)
