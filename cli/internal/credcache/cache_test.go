@@ -441,12 +441,7 @@ func TestCached(t *testing.T) {
 			clk := newFakeClock()
 			release := make(chan struct{})
 			defer close(release)
-			src := &fakeSource{fn: func(_ context.Context, n int) (aws.Credentials, error) {
-				if n > 1 {
-					<-release
-				}
-				return creds(n, clk.Now().Add(time.Hour)), nil
-			}}
+			src := blockingSecondFetch(clk, release)
 			c := newTestCache(t, src, clk)
 			if tt.warm {
 				wantKey(t, mustRetrieve(t, c), 1)
