@@ -26,8 +26,9 @@ const fileVersion = 1
 // ErrInsecure reports a cache directory or file that others could read or replace.
 var ErrInsecure = errors.New("insecure permissions")
 
-// FileCache stores credentials on disk, one file per key, for credential-process: the
-// AWS CLI runs it for every command, and a TVM round trip each time would be slow.
+// FileCache stores credentials on disk, one file per key, for the commands that start
+// anew each time (credential-process, which the AWS CLI runs for every command, and exec,
+// export and serve): a TVM round trip each time would be slow.
 //
 // Files hold secrets, so the directory must be 0700 and each file 0600, both owned by
 // the current user; anything else is ignored rather than trusted. Writes go to a temporary
@@ -115,7 +116,7 @@ func (f *FileCache) Put(key string, c aws.Credentials) error {
 	if !validKey(key) {
 		return errors.New("credential cache: invalid key")
 	}
-	if !c.CanExpire {
+	if !c.CanExpire || c.Expires.IsZero() {
 		return errors.New("credential cache: refusing to store credentials that do not expire")
 	}
 	if err := f.checkDir(); err != nil {

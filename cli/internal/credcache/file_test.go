@@ -205,6 +205,7 @@ func TestFileCachePutRefusals(t *testing.T) {
 		creds aws.Credentials
 	}{
 		{"non-expiring credentials", CacheKey("x"), aws.Credentials{AccessKeyID: "AKIA", SecretAccessKey: "s"}},
+		{"expiring credentials without an expiration", CacheKey("x"), aws.Credentials{AccessKeyID: "AKIA", SecretAccessKey: "s", CanExpire: true}},
 		{"path traversal key", "../../etc/passwd", creds(1, t0.Add(time.Hour))},
 		{"uppercase key", strings.ToUpper(CacheKey("x")), creds(1, t0.Add(time.Hour))},
 		{"short key", "abc", creds(1, t0.Add(time.Hour))},
