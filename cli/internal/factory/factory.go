@@ -42,7 +42,7 @@ type Factory struct {
 	// LoadAWSConfig loads the caller's base AWS configuration for a shared-config profile
 	// ("" for the default chain).
 	LoadAWSConfig func(ctx context.Context, profile string) (aws.Config, error)
-	// CacheDir is where credential-process keeps its disk cache.
+	// CacheDir is where credential-process, exec, export and serve keep their disk cache.
 	CacheDir func() (string, error)
 	// ClientOptions are appended to every TVM client's options (tests shorten backoff).
 	ClientOptions []tvmclient.Option
@@ -123,6 +123,11 @@ func (f *Factory) Connect(ctx context.Context, profile string, duration config.D
 	if err != nil {
 		return nil, err
 	}
+	return f.connect(ctx, s)
+}
+
+// connect loads the base AWS configuration and builds the client for resolved settings.
+func (f *Factory) connect(ctx context.Context, s config.Settings) (*Remote, error) {
 	base, err := f.LoadAWSConfig(ctx, s.BaseProfile)
 	if err != nil {
 		return nil, err

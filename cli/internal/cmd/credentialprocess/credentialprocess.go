@@ -4,29 +4,24 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
 	"github.com/vend-tvm/vend/cli/internal/config"
-	"github.com/vend-tvm/vend/cli/internal/credcache"
 	"github.com/vend-tvm/vend/cli/internal/factory"
 	"github.com/vend-tvm/vend/cli/internal/iostreams"
 	"github.com/vend-tvm/vend/cli/internal/status"
-	"github.com/vend-tvm/vend/cli/internal/tvmclient"
 )
 
 // CredentialProcessOptions are the dependencies and flags of `vend credential-process`.
 type CredentialProcessOptions struct {
-	IO       *iostreams.IOStreams
-	Connect  func(ctx context.Context, profile string, d config.Duration) (*factory.Remote, error)
-	CacheDir func() (string, error)
-	Context  context.Context
+	IO      *iostreams.IOStreams
+	Vend    func(ctx context.Context, profile string, d config.Duration, noCache bool) (*factory.Vended, error)
+	Context context.Context
 
 	Profile  string
 	Duration config.Duration
@@ -36,7 +31,7 @@ type CredentialProcessOptions struct {
 // NewCmdCredentialProcess returns the credential-process command. runF, when set,
 // replaces credentialProcessRun (tests).
 func NewCmdCredentialProcess(f *factory.Factory, runF func(*CredentialProcessOptions) error) *cobra.Command {
-	opts := &CredentialProcessOptions{IO: f.IOStreams, Connect: f.Connect, CacheDir: f.CacheDir}
+	opts := &CredentialProcessOptions{IO: f.IOStreams, Vend: f.Vend}
 	cmd := &cobra.Command{
 		Use:   "credential-process [flags] PROFILE",
 		Short: "Print credentials in the credential_process format",
@@ -46,13 +41,12 @@ credential_process. Add a profile to ~/.aws/config:
   [profile deploy]
   credential_process = vend credential-process deploy
 
-The AWS CLI runs the process for every command, so vend keeps the credentials in a
-private disk cache (mode 0600 files in a 0700 directory under your user cache
-directory) and serves them from there while more than 16 minutes remain, so that the
-AWS CLI never sees them inside its 15-minute refresh window. Sessions shorter than 20
-minutes start inside that window: they are served while their lifetime less 4 minutes
-remains, and never with 11 minutes or less. Errors go to stderr, which the AWS CLI
-shows.`,
+The AWS CLI runs the process for every command, so a run that finds fresh credentials
+in vend's disk cache answers from there without loading your AWS configuration or
+calling the TVM; the AWS CLI thus never sees credentials inside its 15-minute refresh
+window. Errors go to stderr, which the AWS CLI shows.
+
+` + factory.CacheHelp,
 		Example: `  # ~/.aws/config
   [profile deploy]
   credential_process = vend credential-process deploy
@@ -98,58 +92,11 @@ func credentialProcessRun(opts *CredentialProcessOptions) error {
 		return err
 	}
 	defer os.Unsetenv(EnvGuard)
-	remote, err := opts.Connect(ctx, opts.Profile, opts.Duration)
+	v, err := opts.Vend(ctx, opts.Profile, opts.Duration, opts.NoCache)
 	if err != nil {
 		return err
 	}
-	provider := &tvmclient.Provider{Client: remote.Client, Profile: opts.Profile, Duration: time.Duration(remote.Settings.Duration)}
-	if opts.NoCache {
-		creds, err := provider.Retrieve(ctx)
-		if err != nil {
-			return err
-		}
-		return Write(opts.IO.Out, creds)
-	}
-
-	// The key includes the base access key so that switching identities (another SSO
-	// login, another base profile) never serves the previous identity's credentials.
-	base, err := remote.Base.Credentials.Retrieve(ctx)
-	if err != nil {
-		return &tvmclient.BaseCredentialsError{Err: err}
-	}
-	key := credcache.CacheKey(remote.Client.URL(), opts.Profile, base.AccessKeyID, strconv.Itoa(remote.Settings.Duration.Seconds()))
-	cache := openCache(opts)
-	if cache != nil {
-		if creds, ok := cache.GetFresh(key); ok {
-			return Write(opts.IO.Out, creds)
-		}
-	}
-	creds, err := provider.Retrieve(ctx)
-	if err != nil {
-		return err
-	}
-	if cache != nil {
-		if err := cache.Put(key, creds); err != nil {
-			fmt.Fprintf(opts.IO.ErrOut, "vend: warning: cannot cache credentials: %v\n", err)
-		}
-	}
-	return Write(opts.IO.Out, creds)
-}
-
-// openCache returns nil, after a warning, when the cache cannot be used: a broken cache
-// must not stop the AWS CLI from working.
-func openCache(opts *CredentialProcessOptions) *credcache.FileCache {
-	dir, err := opts.CacheDir()
-	if err != nil {
-		fmt.Fprintf(opts.IO.ErrOut, "vend: warning: no cache directory, not caching: %v\n", err)
-		return nil
-	}
-	cache, err := credcache.NewFileCache(dir)
-	if err != nil {
-		fmt.Fprintf(opts.IO.ErrOut, "vend: warning: not caching credentials: %v\n", err)
-		return nil
-	}
-	return cache
+	return Write(opts.IO.Out, v.Credentials)
 }
 
 // Output is the credential_process format. Version must be 1.
