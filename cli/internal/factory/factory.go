@@ -3,7 +3,6 @@ package factory
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
@@ -15,8 +14,6 @@ import (
 
 	"github.com/vend-tvm/vend/cli/internal/build"
 	"github.com/vend-tvm/vend/cli/internal/config"
-	"github.com/vend-tvm/vend/cli/internal/credcache"
-	"github.com/vend-tvm/vend/cli/internal/credserver"
 	"github.com/vend-tvm/vend/cli/internal/iostreams"
 	"github.com/vend-tvm/vend/cli/internal/tvmclient"
 )
@@ -154,24 +151,3 @@ func (f *Factory) connect(ctx context.Context, s config.Settings) (*Remote, erro
 }
 
 var errNoCredentials = errors.New("no credentials provider in the AWS configuration")
-
-// Serve fetches the profile's credentials once, so that a denial is reported before
-// anything starts, then serves them on a loopback endpoint, refreshed ahead of expiry
-// until ctx ends. The caller closes the server.
-func (r *Remote) Serve(ctx context.Context, profile string, logger *slog.Logger, opts ...credserver.Option) (*credserver.Server, aws.Credentials, error) {
-	provider := &tvmclient.Provider{Client: r.Client, Profile: profile, Duration: time.Duration(r.Settings.Duration)}
-	creds, err := provider.Retrieve(ctx)
-	if err != nil {
-		return nil, aws.Credentials{}, err
-	}
-	cache := credcache.New(tvmclient.Primed(creds, provider), credcache.WithLogger(logger))
-	cache.Start(ctx)
-	srv, err := credserver.New(cache, append([]credserver.Option{credserver.WithLogger(logger)}, opts...)...)
-	if err != nil {
-		return nil, aws.Credentials{}, fmt.Errorf("create the local credentials endpoint: %w", err)
-	}
-	if err := srv.Start(); err != nil {
-		return nil, aws.Credentials{}, fmt.Errorf("start the local credentials endpoint: %w", err)
-	}
-	return srv, creds, nil
-}

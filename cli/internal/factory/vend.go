@@ -31,7 +31,8 @@ type Vended struct {
 
 // CacheHelp describes the disk cache in the help of the commands that use it.
 const CacheHelp = `vend keeps credentials in a private disk cache (mode 0600 files in a 0700 directory
-under your user cache directory), keyed by the TVM URL, your base identity (the access key that signs), the profile
+under your user cache directory), shared by credential-process, exec, export and serve
+and keyed by the TVM URL, your base identity (the access key that signs), the profile
 and the duration. Cached credentials are used while more than 16 minutes remain, so
 that no SDK gets them inside its refresh window; sessions shorter than 20 minutes are
 used while their lifetime less 4 minutes remains, and never with 11 minutes or less.

@@ -20,7 +20,7 @@ import (
 // ExecOptions are the dependencies and flags of `vend exec`.
 type ExecOptions struct {
 	IO      *iostreams.IOStreams
-	Connect func(ctx context.Context, profile string, d config.Duration) (*factory.Remote, error)
+	Vend    func(ctx context.Context, profile string, d config.Duration, noCache bool) (*factory.Vended, error)
 	Logger  *slog.Logger
 	Environ func() []string
 	Context context.Context
@@ -32,6 +32,7 @@ type ExecOptions struct {
 
 	Profile   string
 	Duration  config.Duration
+	NoCache   bool
 	TokenFile bool
 	// KeepAWSFiles gives the child the caller's AWS files unchanged.
 	KeepAWSFiles bool
@@ -51,7 +52,7 @@ const example = `  # Run the AWS CLI with the deploy profile's credentials
 func NewCmdExec(f *factory.Factory, runF func(*ExecOptions) error) *cobra.Command {
 	opts := &ExecOptions{
 		IO:                   f.IOStreams,
-		Connect:              f.Connect,
+		Vend:                 f.Vend,
 		Environ:              f.Environ,
 		Notify:               signal.Notify,
 		StopNotify:           signal.Stop,
@@ -60,8 +61,9 @@ func NewCmdExec(f *factory.Factory, runF func(*ExecOptions) error) *cobra.Comman
 	cmd := &cobra.Command{
 		Use:   "exec [flags] PROFILE -- COMMAND [ARGS...]",
 		Short: "Run a command with a vend profile's credentials",
-		Long: `Fetch credentials for PROFILE from the TVM, serve them to COMMAND on a loopback
-container-credentials endpoint, and run COMMAND.
+		Long: `Fetch credentials for PROFILE from the TVM (or take fresh ones from vend's disk
+cache), serve them to COMMAND on a loopback container-credentials endpoint, and run
+COMMAND.
 
 The child gets AWS_CONTAINER_CREDENTIALS_FULL_URI and AWS_CONTAINER_AUTHORIZATION_TOKEN
 (or, with --token-file, AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE) and VEND_PROFILE. Every
@@ -81,7 +83,11 @@ If the TVM denies the request, vend prints the deciding rule and reason, does no
 COMMAND, and exits 3. Otherwise vend exits with COMMAND's status (128+N if a signal N
 killed it). SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are forwarded to
 COMMAND; Ctrl-C and Ctrl-\ typed at the terminal already reach COMMAND and are not sent
-twice.`,
+twice.
+
+` + factory.CacheHelp + `
+Started from cached credentials, the endpoint asks the TVM when it refreshes them, as
+it does for credentials it fetched; with --debug, a refresh the TVM denies is logged.`,
 		Example: example,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dash := cmd.ArgsLenAtDash()
@@ -106,6 +112,7 @@ twice.`,
 		},
 	}
 	cmd.Flags().Var(&opts.Duration, "duration", "lifetime of each set of credentials, 15m to 1h (default: the TVM's)")
+	cmd.Flags().BoolVar(&opts.NoCache, "no-cache", false, "always ask the TVM at the start; neither read nor write the disk cache")
 	cmd.Flags().BoolVar(&opts.TokenFile, "token-file", false, "pass the authorization token in a file (AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE)")
 	cmd.Flags().BoolVar(&opts.KeepAWSFiles, KeepFilesFlag, false, KeepFilesUsage)
 	return cmd
@@ -115,18 +122,18 @@ func execRun(opts *ExecOptions) error {
 	ctx, cancel := context.WithCancel(opts.Context)
 	defer cancel()
 
-	remote, err := opts.Connect(ctx, opts.Profile, opts.Duration)
+	// Credentials before anything else: a denial must not start the child.
+	v, err := opts.Vend(ctx, opts.Profile, opts.Duration, opts.NoCache)
 	if err != nil {
 		return err
 	}
-	// Fetch before anything else: a denial must not start the child.
-	srv, creds, err := remote.Serve(ctx, opts.Profile, opts.Logger)
+	srv, err := v.Serve(ctx, opts.Logger)
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
 	opts.Logger.Debug("serving credentials", "profile", opts.Profile, "url", srv.URL(),
-		"access_key_id", creds.AccessKeyID, "expires", creds.Expires)
+		"access_key_id", v.Credentials.AccessKeyID, "expires", v.Credentials.Expires, "from_cache", v.Cached)
 
 	set := [][2]string{{EnvFullURI, srv.URL()}, {EnvProfile, opts.Profile}}
 	if opts.TokenFile {

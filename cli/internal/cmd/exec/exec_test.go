@@ -42,6 +42,11 @@ func TestNewCmdExecFlags(t *testing.T) {
 			wantDurat: 30 * time.Minute,
 		},
 		{
+			name:     "no-cache",
+			args:     []string{"--no-cache", "deploy", "--", "env"},
+			wantOpts: ExecOptions{Profile: "deploy", NoCache: true, Command: []string{"env"}},
+		},
+		{
 			name:     "child flags are not vend's",
 			args:     []string{"deploy", "--", "sh", "--duration", "-c", "true"},
 			wantOpts: ExecOptions{Profile: "deploy", Command: []string{"sh", "--duration", "-c", "true"}},
@@ -74,7 +79,7 @@ func TestNewCmdExecFlags(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Profile != tt.wantOpts.Profile || got.TokenFile != tt.wantOpts.TokenFile ||
+			if got.Profile != tt.wantOpts.Profile || got.TokenFile != tt.wantOpts.TokenFile || got.NoCache != tt.wantOpts.NoCache ||
 				!slices.Equal(got.Command, tt.wantOpts.Command) || time.Duration(got.Duration) != tt.wantDurat {
 				t.Errorf("got %+v", got)
 			}
@@ -193,6 +198,52 @@ func TestExecChildFetchesCredentials(t *testing.T) {
 			}
 			e.AssertNoSecrets(t)
 		})
+	}
+}
+
+// Regression: every exec called the TVM, so a script running vend exec per command paid
+// a round trip (and a decision line) each time.
+func TestExecReusesCachedCredentials(t *testing.T) {
+	e := cmdtest.New(t)
+	e.TVM.Handle(wire.PathCredentials, tvmtest.Allow(time.Hour))
+	for i := range 3 {
+		e.Out.Reset()
+		if err := runExec(t, e, "fetch", nil); err != nil {
+			t.Fatalf("exec %d: %v\nstderr: %s", i+1, err, e.ErrOut)
+		}
+		if !strings.Contains(e.Out.String(), "AccessKeyId="+tvmtest.VendedAccessKeyID) {
+			t.Errorf("exec %d: child output: %s", i+1, e.Out)
+		}
+	}
+	if n := e.TVM.CallCount(wire.PathCredentials); n != 1 {
+		t.Errorf("3 execs made %d TVM calls, want 1", n)
+	}
+	if err := runExec(t, e, "fetch", []string{"--no-cache"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.TVM.CallCount(wire.PathCredentials); n != 2 {
+		t.Errorf("--no-cache: %d TVM calls in all, want 2", n)
+	}
+	e.AssertNoSecrets(t)
+}
+
+// A cache hit is no denial: exec reports one as soon as it asks the TVM again.
+func TestExecDenialAfterCachedAllowNeedsAFetch(t *testing.T) {
+	e := cmdtest.New(t)
+	e.TVM.Handle(wire.PathCredentials, tvmtest.Allow(time.Hour))
+	if err := runExec(t, e, "exit", nil, "0"); err != nil {
+		t.Fatal(err)
+	}
+	e.TVM.Handle(wire.PathCredentials, tvmtest.Deny("revoked", "no longer"))
+	if err := runExec(t, e, "exit", nil, "0"); err != nil {
+		t.Fatalf("cached run: %v", err)
+	}
+	marker := filepath.Join(e.Dir, "started")
+	if err := runExec(t, e, "marker", []string{"--no-cache"}, marker); status.Code(err) != status.Denied {
+		t.Fatalf("--no-cache after a policy change: %v, want the denial", err)
+	}
+	if _, err := os.Stat(marker); !errors.Is(err, os.ErrNotExist) {
+		t.Error("the child was started despite the denial")
 	}
 }
 

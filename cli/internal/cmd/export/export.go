@@ -15,18 +15,18 @@ import (
 	"github.com/vend-tvm/vend/cli/internal/factory"
 	"github.com/vend-tvm/vend/cli/internal/iostreams"
 	"github.com/vend-tvm/vend/cli/internal/status"
-	"github.com/vend-tvm/vend/cli/internal/tvmclient"
 )
 
 // ExportOptions are the dependencies and flags of `vend export`.
 type ExportOptions struct {
 	IO      *iostreams.IOStreams
-	Connect func(ctx context.Context, profile string, d config.Duration) (*factory.Remote, error)
+	Vend    func(ctx context.Context, profile string, d config.Duration, noCache bool) (*factory.Vended, error)
 	Now     func() time.Time
 	Context context.Context
 
 	Profile  string
 	Duration config.Duration
+	NoCache  bool
 	Format   string
 }
 
@@ -35,7 +35,7 @@ var Formats = []string{"env", "json", "fish", "powershell"}
 
 // NewCmdExport returns the export command. runF, when set, replaces exportRun (tests).
 func NewCmdExport(f *factory.Factory, runF func(*ExportOptions) error) *cobra.Command {
-	opts := &ExportOptions{IO: f.IOStreams, Connect: f.Connect, Now: f.Now}
+	opts := &ExportOptions{IO: f.IOStreams, Vend: f.Vend, Now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "export [flags] PROFILE",
 		Short: "Print a profile's credentials as shell variables",
@@ -45,7 +45,10 @@ AWS_CREDENTIAL_EXPIRATION for PROFILE, for tools that read only environment vari
 Exported credentials do not refresh: they stop working when they expire (at most one
 hour). vend prints them anyway, also to a terminal, with a warning on stderr that
 says when they expire. Prefer 'vend exec' or credential_process for anything that runs
-for long.`,
+for long. Fresh credentials from vend's disk cache are printed as they are: they have
+more than 16 minutes left (see below), and the warning says how much.
+
+` + factory.CacheHelp,
 		Example: `  # bash or zsh
   eval "$(vend export deploy)"
 
@@ -76,6 +79,7 @@ for long.`,
 		},
 	}
 	cmd.Flags().Var(&opts.Duration, "duration", "lifetime of the credentials, 15m to 1h (default: the TVM's)")
+	cmd.Flags().BoolVar(&opts.NoCache, "no-cache", false, "always ask the TVM; neither read nor write the disk cache")
 	cmd.Flags().StringVar(&opts.Format, "format", "env", "output format: env (sh, bash, zsh), json, fish, powershell")
 	return cmd
 }
@@ -90,15 +94,11 @@ func validFormat(f string) bool {
 }
 
 func exportRun(opts *ExportOptions) error {
-	remote, err := opts.Connect(opts.Context, opts.Profile, opts.Duration)
+	v, err := opts.Vend(opts.Context, opts.Profile, opts.Duration, opts.NoCache)
 	if err != nil {
 		return err
 	}
-	p := &tvmclient.Provider{Client: remote.Client, Profile: opts.Profile, Duration: time.Duration(remote.Settings.Duration)}
-	creds, err := p.Retrieve(opts.Context)
-	if err != nil {
-		return err
-	}
+	creds := v.Credentials
 	if err := Write(opts.IO.Out, opts.Format, creds); err != nil {
 		return err
 	}

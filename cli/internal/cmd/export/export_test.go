@@ -85,6 +85,29 @@ func TestExportRun(t *testing.T) {
 	e.AssertNoSecrets(t)
 }
 
+func TestExportReusesCachedCredentials(t *testing.T) {
+	e := cmdtest.New(t)
+	e.TVM.Handle(wire.PathCredentials, tvmtest.Allow(time.Hour))
+	var outs []string
+	for _, args := range [][]string{{"deploy"}, {"deploy"}, {"--no-cache", "deploy"}} {
+		e.Out.Reset()
+		if err := e.Run(t, NewCmdExport(e.F, nil), args...); err != nil {
+			t.Fatal(err)
+		}
+		outs = append(outs, e.Out.String())
+	}
+	if outs[1] != outs[0] {
+		t.Errorf("the cached run printed other credentials:\n%s\n%s", outs[0], outs[1])
+	}
+	if n := e.TVM.CallCount(wire.PathCredentials); n != 2 {
+		t.Errorf("TVM calls = %d, want 2 (the second run from the cache, --no-cache asks)", n)
+	}
+	if strings.Count(e.ErrOut.String(), "do not refresh") != 3 {
+		t.Errorf("every run warns when its credentials expire:\n%s", e.ErrOut)
+	}
+	e.AssertNoSecrets(t)
+}
+
 func TestNewCmdExportValidation(t *testing.T) {
 	tests := []struct {
 		name string

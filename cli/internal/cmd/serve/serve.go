@@ -25,7 +25,7 @@ import (
 // ServeOptions are the dependencies and flags of `vend serve`.
 type ServeOptions struct {
 	IO      *iostreams.IOStreams
-	Connect func(ctx context.Context, profile string, d config.Duration) (*factory.Remote, error)
+	Vend    func(ctx context.Context, profile string, d config.Duration, noCache bool) (*factory.Vended, error)
 	Environ func() []string
 	Logger  *slog.Logger
 	// Context ends the server; serveRun also stops on SIGINT and SIGTERM.
@@ -33,6 +33,7 @@ type ServeOptions struct {
 
 	Profile  string
 	Duration config.Duration
+	NoCache  bool
 	Addr     string
 	Format   string
 	// KeepAWSFiles leaves the shell's AWS files as they are.
@@ -41,12 +42,13 @@ type ServeOptions struct {
 
 // NewCmdServe returns the serve command. runF, when set, replaces serveRun (tests).
 func NewCmdServe(f *factory.Factory, runF func(*ServeOptions) error) *cobra.Command {
-	opts := &ServeOptions{IO: f.IOStreams, Connect: f.Connect, Environ: f.Environ}
+	opts := &ServeOptions{IO: f.IOStreams, Vend: f.Vend, Environ: f.Environ}
 	cmd := &cobra.Command{
 		Use:   "serve [flags] PROFILE",
 		Short: "Serve a profile's credentials on a loopback endpoint",
-		Long: `Fetch credentials for PROFILE and serve them, refreshed ahead of expiry, on a
-loopback container-credentials endpoint until interrupted (SIGINT or SIGTERM).
+		Long: `Fetch credentials for PROFILE (or take fresh ones from vend's disk cache) and serve
+them, refreshed ahead of expiry, on a loopback container-credentials endpoint until
+interrupted (SIGINT or SIGTERM).
 
 vend prints the variables that point AWS SDKs at the endpoint: with --format env
 (the default) as shell commands that also unset the variables that would take
@@ -57,7 +59,9 @@ AWS SDKs read the default profile of your AWS config and credentials files befor
 endpoint, so vend also writes private copies of those files without the default
 profile's credentials (every other setting and the named profiles stay) and points
 AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE at them; it removes the copies when it
-stops. With --keep-aws-files it leaves the files alone and only warns.`,
+stops. With --keep-aws-files it leaves the files alone and only warns.
+
+` + factory.CacheHelp,
 		Example: `  # Terminal 1
   vend serve deploy --addr 127.0.0.1:9911
 
@@ -86,6 +90,7 @@ stops. With --keep-aws-files it leaves the files alone and only warns.`,
 		},
 	}
 	cmd.Flags().Var(&opts.Duration, "duration", "lifetime of each set of credentials, 15m to 1h (default: the TVM's)")
+	cmd.Flags().BoolVar(&opts.NoCache, "no-cache", false, "always ask the TVM at the start; neither read nor write the disk cache")
 	cmd.Flags().StringVar(&opts.Addr, "addr", "", "loopback address to listen on, like 127.0.0.1:9911 (default: a free port)")
 	cmd.Flags().StringVar(&opts.Format, "format", "env", "output format: env or json")
 	cmd.Flags().BoolVar(&opts.KeepAWSFiles, execcmd.KeepFilesFlag, false, "do not point the shell at copies of your AWS files; credentials in their default profile then win over vend's (vend only warns)")
@@ -96,7 +101,7 @@ func serveRun(opts *ServeOptions) error {
 	ctx, stop := signal.NotifyContext(opts.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	remote, err := opts.Connect(ctx, opts.Profile, opts.Duration)
+	v, err := opts.Vend(ctx, opts.Profile, opts.Duration, opts.NoCache)
 	if err != nil {
 		return err
 	}
@@ -104,7 +109,7 @@ func serveRun(opts *ServeOptions) error {
 	if opts.Addr != "" {
 		srvOpts = append(srvOpts, credserver.WithAddr(opts.Addr))
 	}
-	srv, _, err := remote.Serve(ctx, opts.Profile, opts.Logger, srvOpts...)
+	srv, err := v.Serve(ctx, opts.Logger, srvOpts...)
 	if err != nil {
 		return err
 	}

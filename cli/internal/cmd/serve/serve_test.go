@@ -26,8 +26,8 @@ func TestNewCmdServeFlags(t *testing.T) {
 		wantCode int
 	}{
 		{name: "defaults", args: []string{"dev"}, want: ServeOptions{Profile: "dev", Format: "env"}},
-		{name: "all flags", args: []string{"dev", "--addr", "127.0.0.1:9911", "--format", "json", "--duration", "20m"},
-			want: ServeOptions{Profile: "dev", Addr: "127.0.0.1:9911", Format: "json", Duration: 1200e9}},
+		{name: "all flags", args: []string{"dev", "--addr", "127.0.0.1:9911", "--format", "json", "--duration", "20m", "--no-cache"},
+			want: ServeOptions{Profile: "dev", Addr: "127.0.0.1:9911", Format: "json", Duration: 1200e9, NoCache: true}},
 		{name: "bad format", args: []string{"dev", "--format", "yaml"}, wantCode: status.Usage},
 		{name: "no profile", args: nil, wantCode: status.Usage},
 		{name: "two profiles", args: []string{"a", "b"}, wantCode: status.Usage},
@@ -46,7 +46,8 @@ func TestNewCmdServeFlags(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Profile != tt.want.Profile || got.Addr != tt.want.Addr || got.Format != tt.want.Format || got.Duration != tt.want.Duration {
+			if got.Profile != tt.want.Profile || got.Addr != tt.want.Addr || got.Format != tt.want.Format || got.Duration != tt.want.Duration ||
+				got.NoCache != tt.want.NoCache {
 				t.Errorf("got %+v", got)
 			}
 		})
@@ -212,5 +213,30 @@ func TestServeIsolatesDefaultProfile(t *testing.T) {
 	}
 	if !strings.Contains(e.ErrOut.String(), "unset AWS_CONFIG_FILE") {
 		t.Errorf("serve did not say how to undo the exports:\n%s", e.ErrOut)
+	}
+}
+
+// A second serve starts from the disk cache: the endpoint answers without a TVM call.
+func TestServeStartsFromCachedCredentials(t *testing.T) {
+	e := cmdtest.New(t)
+	e.TVM.Handle(wire.PathCredentials, tvmtest.Allow(time.Hour))
+	for i := range 2 {
+		e.Out.Reset()
+		e.ErrOut.Reset()
+		stop := startServe(t, e, "dev", "--format", "json")
+		var got map[string]string
+		if err := json.Unmarshal([]byte(e.Out.String()), &got); err != nil {
+			t.Fatalf("output %q: %v", e.Out, err)
+		}
+		code, body := fetch(t, got["AWS_CONTAINER_CREDENTIALS_FULL_URI"], got["AWS_CONTAINER_AUTHORIZATION_TOKEN"])
+		if code != 200 || !strings.Contains(body, tvmtest.VendedAccessKeyID) {
+			t.Errorf("serve %d: fetch %d %s", i+1, code, body)
+		}
+		if err := stop(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := e.TVM.CallCount(wire.PathCredentials); n != 1 {
+		t.Errorf("two serves made %d TVM calls, want 1", n)
 	}
 }
