@@ -27,8 +27,33 @@ import (
 	"github.com/vend-tvm/vend/lambda/wire"
 )
 
+// subcommand builds one command of the tree.
+type subcommand struct {
+	name string // the command's Name(), which args select it by
+	new  func(*factory.Factory) *cobra.Command
+}
+
+// subcommands are vend's commands in help order.
+var subcommands = []subcommand{
+	{"exec", func(f *factory.Factory) *cobra.Command { return execcmd.NewCmdExec(f, nil) }},
+	{"serve", func(f *factory.Factory) *cobra.Command { return serve.NewCmdServe(f, nil) }},
+	{"credential-process", func(f *factory.Factory) *cobra.Command { return credentialprocess.NewCmdCredentialProcess(f, nil) }},
+	{"export", func(f *factory.Factory) *cobra.Command { return export.NewCmdExport(f, nil) }},
+	{"whoami", func(f *factory.Factory) *cobra.Command { return whoami.NewCmdWhoami(f, nil) }},
+	{"profiles", func(f *factory.Factory) *cobra.Command { return profiles.NewCmdProfiles(f, nil) }},
+	{"policy", policy.NewCmdPolicy},
+	{"scp", scpcmd.NewCmdSCP},
+	{"version", func(f *factory.Factory) *cobra.Command { return version.NewCmdVersion(f, nil) }},
+	{"completion", func(f *factory.Factory) *cobra.Command { return completion.NewCmdCompletion(f, nil) }},
+	{"docs", func(f *factory.Factory) *cobra.Command { return docs.NewCmdDocs(f, nil) }},
+}
+
 // NewCmdRoot returns the vend command with every subcommand.
 func NewCmdRoot(f *factory.Factory) *cobra.Command {
+	return newCmdRoot(f, subcommands)
+}
+
+func newCmdRoot(f *factory.Factory, subs []subcommand) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "vend <command>",
 		Short: "Get short-lived AWS role credentials from your organisation's TVM",
@@ -64,19 +89,9 @@ its command's status.`,
 	pf.StringVar(&f.Flags.SigningRegion, "signing-region", "", "SigV4 region (default: from the URL host, else the AWS configuration's region)")
 	pf.BoolVar(&f.Flags.Debug, "debug", false, "log requests (request IDs, statuses, timings; never secrets) to stderr as JSON")
 
-	cmd.AddCommand(
-		execcmd.NewCmdExec(f, nil),
-		serve.NewCmdServe(f, nil),
-		credentialprocess.NewCmdCredentialProcess(f, nil),
-		export.NewCmdExport(f, nil),
-		whoami.NewCmdWhoami(f, nil),
-		profiles.NewCmdProfiles(f, nil),
-		policy.NewCmdPolicy(f),
-		scpcmd.NewCmdSCP(f),
-		version.NewCmdVersion(f, nil),
-		completion.NewCmdCompletion(f, nil),
-		docs.NewCmdDocs(f, nil),
-	)
+	for _, sub := range subs {
+		cmd.AddCommand(sub.new(f))
+	}
 	// cobra's own completion command would duplicate ours.
 	cmd.CompletionOptions.DisableDefaultCmd = true
 	return cmd
@@ -87,9 +102,11 @@ func Main(ctx context.Context, ios *iostreams.IOStreams, args []string) int {
 	return Run(ctx, factory.New(ios), args)
 }
 
-// Run is Main with a given factory, for tests.
+// Run is Main with a given factory, for tests. It builds only the command args name:
+// credential-process runs before every AWS CLI command, and building the whole tree
+// would cost it more than its own work on a cache hit.
 func Run(ctx context.Context, f *factory.Factory, args []string) int {
-	cmd := NewCmdRoot(f)
+	cmd := newCmdRoot(f, selected(f, args))
 	cmd.SetArgs(args)
 	ran, err := cmd.ExecuteContextC(ctx)
 	if err == nil {
@@ -100,6 +117,37 @@ func Run(ctx context.Context, f *factory.Factory, args []string) int {
 	}
 	PrintError(f.IOStreams.ErrOut, ran, err)
 	return status.Code(err)
+}
+
+// selected returns the subcommand that args run, or every subcommand when it cannot
+// tell for sure: help, --version, completion and the suggestions for a misspelt name
+// need the whole tree, and so does anything it does not understand. It skips the root's
+// own flags (their values included) to find the command's name.
+func selected(f *factory.Factory, args []string) []subcommand {
+	flags := newCmdRoot(factory.New(f.IOStreams), nil).PersistentFlags()
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if !strings.HasPrefix(a, "--") || a == "--" {
+			if strings.HasPrefix(a, "-") {
+				return subcommands // -h, a lone -, or the end of flags
+			}
+			for _, sub := range subcommands {
+				if sub.name == a && a != "completion" && a != "docs" {
+					return []subcommand{sub}
+				}
+			}
+			return subcommands
+		}
+		name, _, hasValue := strings.Cut(a[2:], "=")
+		fl := flags.Lookup(name)
+		if fl == nil {
+			return subcommands // --help, --version, or a mistake cobra explains
+		}
+		if !hasValue && fl.NoOptDefVal == "" {
+			i++ // the flag's value is the next argument
+		}
+	}
+	return subcommands
 }
 
 // isCobraUsage recognises the usage errors cobra returns as plain errors.
