@@ -106,6 +106,34 @@ func TestExecDenied(t *testing.T) {
 	}
 }
 
+// Regression: each `vend exec` called the TVM, so three execs left three decision lines.
+// The first one fetches; the others start from the disk cache; --no-cache asks again.
+func TestExecReusesTheDiskCache(t *testing.T) {
+	s := needStack(t)
+	env := []string{"XDG_CACHE_HOME=" + t.TempDir()}
+	before := s.countDecisions(t, allowedProfile, "allow")
+	for i := range 3 {
+		res := s.vend(t, s.alice, env, "exec", allowedProfile, "--", s.goBin)
+		if res.code != 0 || strings.TrimSpace(res.stdout) != wantARN(t, s.alice) {
+			t.Fatalf("exec %d exited %d, printed %q\nstderr: %s", i+1, res.code, res.stdout, res.stderr)
+		}
+	}
+	if got := s.countDecisions(t, allowedProfile, "allow") - before; got != 1 {
+		t.Errorf("three execs made %d TVM decisions, want 1", got)
+	}
+	if res := s.vend(t, s.alice, env, "exec", "--no-cache", allowedProfile, "--", "true"); res.code != 0 {
+		t.Fatalf("exec --no-cache exited %d: %s", res.code, res.stderr)
+	}
+	if got := s.countDecisions(t, allowedProfile, "allow") - before; got != 2 {
+		t.Errorf("--no-cache: %d TVM decisions in all, want 2", got)
+	}
+	// Another identity with the same cache never gets alice's credentials.
+	res := s.vend(t, s.mallory, env, "exec", allowedProfile, "--", "true")
+	if res.code != 3 || !strings.Contains(res.stderr, "contractors-denied") {
+		t.Errorf("mallory after alice exited %d (want 3, denied):\n%s", res.code, res.stderr)
+	}
+}
+
 // TestCredentialProcess drives vend through the AWS CLI's credential_process setting,
 // and checks that the second AWS CLI call is served from vend's disk cache.
 func TestCredentialProcess(t *testing.T) {

@@ -219,11 +219,12 @@ func writeTemp(t *testing.T, content string) string {
 
 // TestLoopbackEndpoint runs `vend serve` and attacks its endpoint the way a browser page
 // or another local user would; then checks that 100 concurrent requests are answered
-// from the cache without another TVM call.
+// from the cache without another TVM call. serve runs with --no-cache so that its one
+// call is not answered by the disk cache earlier tests filled.
 func TestLoopbackEndpoint(t *testing.T) {
 	s := needStack(t)
 	before := s.countDecisions(t, allowedProfile, "allow")
-	url, token := s.startServe(t)
+	url, token := s.startServe(t, "--no-cache")
 	port := strings.TrimPrefix(strings.Split(strings.TrimPrefix(url, "http://"), "/")[0], "127.0.0.1:")
 
 	do := func(mod func(*http.Request)) (int, []byte) {
@@ -295,12 +296,12 @@ func TestLoopbackEndpoint(t *testing.T) {
 	})
 }
 
-// startServe starts `vend serve --format json` as alice and returns its endpoint; the
-// process is stopped with SIGTERM when the test ends and must exit cleanly.
-func (s *stack) startServe(t *testing.T) (url, token string) {
+// startServe starts `vend serve --format json` as alice, with flags, and returns its
+// endpoint; the process is stopped with SIGTERM when the test ends and must exit cleanly.
+func (s *stack) startServe(t *testing.T, flags ...string) (url, token string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	cmd := exec.CommandContext(ctx, s.vendBin, "serve", allowedProfile, "--format", "json")
+	cmd := exec.CommandContext(ctx, s.vendBin, append([]string{"serve", allowedProfile, "--format", "json"}, flags...)...)
 	cmd.Env = s.baseEnv(s.alice)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
