@@ -11,6 +11,7 @@ import (
 
 	"github.com/vend-tvm/vend/cli/internal/build"
 	"github.com/vend-tvm/vend/cli/internal/cmd/completion"
+	"github.com/vend-tvm/vend/cli/internal/cmd/console"
 	"github.com/vend-tvm/vend/cli/internal/cmd/credentialprocess"
 	"github.com/vend-tvm/vend/cli/internal/cmd/docs"
 	execcmd "github.com/vend-tvm/vend/cli/internal/cmd/exec"
@@ -39,6 +40,7 @@ var subcommands = []subcommand{
 	{"serve", func(f *factory.Factory) *cobra.Command { return serve.NewCmdServe(f, nil) }},
 	{"credential-process", func(f *factory.Factory) *cobra.Command { return credentialprocess.NewCmdCredentialProcess(f, nil) }},
 	{"export", func(f *factory.Factory) *cobra.Command { return export.NewCmdExport(f, nil) }},
+	{"console", func(f *factory.Factory) *cobra.Command { return console.NewCmdConsole(f, nil) }},
 	{"whoami", func(f *factory.Factory) *cobra.Command { return whoami.NewCmdWhoami(f, nil) }},
 	{"profiles", func(f *factory.Factory) *cobra.Command { return profiles.NewCmdProfiles(f, nil) }},
 	{"policy", policy.NewCmdPolicy},
