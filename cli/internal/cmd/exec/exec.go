@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,10 +9,12 @@ import (
 	"os"
 	osexec "os/exec"
 	"os/signal"
+	"sync"
 
 	"github.com/spf13/cobra"
 
 	"github.com/vend-tvm/vend/cli/internal/config"
+	"github.com/vend-tvm/vend/cli/internal/credserver"
 	"github.com/vend-tvm/vend/cli/internal/factory"
 	"github.com/vend-tvm/vend/cli/internal/iostreams"
 	"github.com/vend-tvm/vend/cli/internal/status"
@@ -122,18 +125,55 @@ func execRun(opts *ExecOptions) error {
 	ctx, cancel := context.WithCancel(opts.Context)
 	defer cancel()
 
-	// Credentials before anything else: a denial must not start the child.
+	// Registering for the forwarded signals and copying the AWS files need nothing from
+	// the credentials, and each takes about as long as getting them from the cache: they
+	// run meanwhile. Until the child starts, a forwarded signal stops vend (as it would
+	// without the registration) after removing the copies.
+	sigs := make(chan os.Signal, 8)
+	parent := opts.Environ()
+	prep := make(chan isolation, 1)
+	go func() {
+		opts.Notify(sigs, Forwarded...)
+		var iso isolation
+		iso.files, iso.cleanup, iso.err = FilesIsolation(parent, opts.KeepAWSFiles, &iso.warnings, opts.Profile)
+		prep <- iso
+	}()
+	early := watchEarly(sigs, cancel)
 	v, err := opts.Vend(ctx, opts.Profile, opts.Duration, opts.NoCache)
+	var srv *credserver.Server
+	if err == nil {
+		srv, err = v.Serve(ctx, opts.Logger)
+	}
+	iso := <-prep
+	defer opts.StopNotify(sigs)
+	defer func() {
+		// Both remove files; neither needs the other.
+		var wg sync.WaitGroup
+		if iso.cleanup != nil {
+			wg.Go(iso.cleanup)
+		}
+		if srv != nil {
+			srv.Close()
+		}
+		wg.Wait()
+	}()
+	if sig := early.stop(); sig != nil {
+		opts.Logger.Debug("signal before the command started", "signal", sig.String())
+		return &status.ExitError{Code: signalCode(sig)}
+	}
+	// Credentials before anything else: a denial must not start the child.
 	if err != nil {
 		return err
 	}
-	srv, err := v.Serve(ctx, opts.Logger)
-	if err != nil {
+	if err := ctx.Err(); err != nil {
 		return err
 	}
-	defer srv.Close()
 	opts.Logger.Debug("serving credentials", "profile", opts.Profile, "url", srv.URL(),
 		"access_key_id", v.Credentials.AccessKeyID, "expires", v.Credentials.Expires, "from_cache", v.Cached)
+	_, _ = opts.IO.ErrOut.Write(iso.warnings.Bytes())
+	if iso.err != nil {
+		return iso.err
+	}
 
 	set := [][2]string{{EnvFullURI, srv.URL()}, {EnvProfile, opts.Profile}}
 	if opts.TokenFile {
@@ -146,27 +186,55 @@ func execRun(opts *ExecOptions) error {
 	} else {
 		set = append(set, [2]string{EnvToken, srv.Token()})
 	}
-	parent := opts.Environ()
-	files, cleanup, err := FilesIsolation(parent, opts.KeepAWSFiles, opts.IO.ErrOut, opts.Profile)
-	if err != nil {
-		return err
-	}
-	defer cleanup()
-	return runChild(opts, ChildEnv(parent, append(set, files...)))
+	return runChild(opts, ChildEnv(parent, append(set, iso.files...)), sigs)
 }
 
-// runChild starts the command, forwards signals and returns its exit status as an error.
-func runChild(opts *ExecOptions, env []string) error {
+// isolation is what FilesIsolation returned, with the warnings it wrote held back until
+// the credentials are known: a denial is reported alone.
+type isolation struct {
+	files    [][2]string
+	cleanup  func()
+	err      error
+	warnings bytes.Buffer
+}
+
+// earlyWatch takes the signals that arrive before the child starts.
+type earlyWatch struct {
+	quit chan struct{}
+	done chan struct{}
+	sig  os.Signal
+}
+
+// watchEarly cancels the fetch when a forwarded signal arrives before the child starts.
+func watchEarly(sigs <-chan os.Signal, cancel context.CancelFunc) *earlyWatch {
+	w := &earlyWatch{quit: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		select {
+		case w.sig = <-sigs:
+			cancel()
+		case <-w.quit:
+		}
+	}()
+	return w
+}
+
+// stop ends the watch and returns the signal that arrived, if one did. Later signals
+// stay in the channel for runChild to forward.
+func (w *earlyWatch) stop() os.Signal {
+	close(w.quit)
+	<-w.done
+	return w.sig
+}
+
+// runChild starts the command, forwards the signals that arrive on sigs (registered
+// before it starts, so that a signal in between cannot kill vend and with it the child's
+// credentials endpoint) and returns its exit status as an error.
+func runChild(opts *ExecOptions, env []string, sigs <-chan os.Signal) error {
 	child := osexec.Command(opts.Command[0], opts.Command[1:]...)
 	child.Env = env
 	// The child owns the terminal: its output is not vend's to escape.
 	child.Stdin, child.Stdout, child.Stderr = opts.IO.In, opts.IO.RawOut, opts.IO.RawErrOut
-
-	// Register before starting: a signal in between would otherwise kill vend, and with
-	// it the child's credentials endpoint.
-	sigs := make(chan os.Signal, 8)
-	opts.Notify(sigs, Forwarded...)
-	defer opts.StopNotify(sigs)
 
 	if err := child.Start(); err != nil {
 		if inner := errors.Unwrap(err); inner != nil {

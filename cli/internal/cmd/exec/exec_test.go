@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -468,6 +469,59 @@ func TestExecRefusesWhatItCannotIsolate(t *testing.T) {
 				t.Error("the error repeats a key")
 			}
 		})
+	}
+}
+
+// A signal while the credentials are fetched stops vend as the signal would have, but
+// without leaving the AWS file copies behind, and the command never starts.
+func TestExecSignalBeforeTheCommandStarts(t *testing.T) {
+	e := cmdtest.New(t)
+	cmdtest.WriteFile(t, e.Vars["AWS_SHARED_CREDENTIALS_FILE"], "[default]\naws_access_key_id = AKIDSHADOW\naws_secret_access_key = x\n")
+	runtime := filepath.Join(e.Dir, "run")
+	if err := os.Mkdir(runtime, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	e.SetVar("XDG_RUNTIME_DIR", runtime)
+	fetching := make(chan struct{})
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	e.TVM.Handle(wire.PathCredentials, func(w http.ResponseWriter, r *http.Request) {
+		close(fetching)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	registered := make(chan chan<- os.Signal, 1)
+	marker := filepath.Join(e.Dir, "started")
+	e.SetVar(helperVar, "marker")
+	cmd := NewCmdExec(e.F, func(o *ExecOptions) error {
+		o.Notify = func(c chan<- os.Signal, _ ...os.Signal) { registered <- c }
+		o.StopNotify = func(chan<- os.Signal) {}
+		return execRun(o)
+	})
+	done := make(chan error, 1)
+	go func() { done <- e.Run(t, cmd, "dev", "--", os.Args[0], marker) }()
+	sigs := <-registered
+	select {
+	case <-fetching:
+	case err := <-done:
+		t.Fatalf("exec ended before fetching: %v", err)
+	}
+	sigs <- syscall.SIGTERM
+	select {
+	case err := <-done:
+		if got := status.Code(err); got != 128+int(syscall.SIGTERM) {
+			t.Errorf("exit status %d (%v), want %d", got, err, 128+int(syscall.SIGTERM))
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the signal did not stop exec")
+	}
+	if _, err := os.Stat(marker); !errors.Is(err, os.ErrNotExist) {
+		t.Error("the command started after the signal")
+	}
+	if left, _ := os.ReadDir(runtime); len(left) != 0 {
+		t.Errorf("left behind in the runtime directory: %v", left)
 	}
 }
 

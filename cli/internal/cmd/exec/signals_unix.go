@@ -20,6 +20,14 @@ func signalStatus(state *os.ProcessState) (int, bool) {
 	return 128 + int(ws.Signal()), true
 }
 
+// signalCode is the exit status of a process that sig killed.
+func signalCode(sig os.Signal) int {
+	if s, ok := sig.(syscall.Signal); ok {
+		return 128 + int(s)
+	}
+	return 1
+}
+
 // keyboardReachedChild reports whether the terminal already delivered sig to the child.
 // Ctrl-C and Ctrl-\ go to the terminal's whole foreground process group, which holds the
 // child too; forwarding them again would make programs such as terraform see a second
