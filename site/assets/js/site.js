@@ -1,5 +1,5 @@
-// Small progressive enhancements: the theme toggle, the mobile menu and copy buttons on
-// code blocks. Every page works without them.
+// Small progressive enhancements: the theme toggle, the mobile menu, copy buttons on code
+// blocks and keyboard access to regions that scroll sideways. Every page works without them.
 (function () {
   "use strict";
 
@@ -105,5 +105,27 @@
       });
     });
     wrap.appendChild(button);
+  });
+
+  // A code block or table wider than its column scrolls sideways, and a keyboard user can
+  // scroll it only if it takes focus (WCAG 2.1.1): not every browser focuses scrolling
+  // regions by itself. Only the ones that scroll become tab stops, rechecked on resize.
+  var scrollers = document.querySelectorAll("main pre, main table");
+  var pending = false;
+  function markScrollers() {
+    pending = false;
+    scrollers.forEach(function (el) {
+      if (el.scrollWidth > el.clientWidth) {
+        el.setAttribute("tabindex", "0");
+      } else {
+        el.removeAttribute("tabindex");
+      }
+    });
+  }
+  markScrollers();
+  window.addEventListener("resize", function () {
+    if (pending) return;
+    pending = true;
+    window.requestAnimationFrame(markScrollers);
   });
 })();
