@@ -1,10 +1,12 @@
 // Browser tests of the built site: `go tool mage site:test` builds the site, serves it on
 // 127.0.0.1 and runs this file with SITE_URL, CHROMIUM_PATH and ARTIFACTS_DIR set.
 // Debian's Chromium, driven by puppeteer-core, loads every page in the sitemap and checks
-// that nothing fails, nothing leaves loopback, and every internal link and anchor exists.
+// that nothing fails, nothing leaves loopback, every internal link and anchor exists, and
+// axe-core finds no WCAG 2 A/AA violation in either theme.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, mkdir, rm } from "node:fs/promises";
+import { mkdtemp, mkdir, readFile, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import puppeteer from "puppeteer-core";
@@ -18,8 +20,25 @@ const PHONE = { width: 390, height: 844, isMobile: true, hasTouch: true, deviceS
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 const NAV_TIMEOUT = 15_000;
 
-// Pages whose screenshots reviewers look at, at both widths.
+// Pages whose screenshots reviewers look at: at both widths, and at desktop width in dark.
 const KEY_PAGES = ["/", "/quick-start/", "/clients/", "/clients/cli/", "/guardrails/templates/", "/reference/errors/", "/reference/policy/"];
+
+// The axe-core rules the site must pass: WCAG 2.0 and 2.1, levels A and AA.
+const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+
+// Violations the accessibility check accepts, each with the reason. None today; an entry
+// is { page: "/path/" or "*", theme: "light", "dark" or "*", rule: "axe rule id",
+// target: "a selector axe reports" (optional: every element), why: "…" }. An entry that
+// matches nothing fails the check, so the list cannot outlive its reasons.
+const AXE_EXCEPTIONS = [];
+
+// THEMES are the palettes the accessibility check covers. Dark is chosen the way the
+// toggle chooses it (saved in localStorage, applied by theme.js) under a light system, so
+// a token the dark palette forgets shows as its light colour on a dark background.
+const THEMES = [
+  { name: "light", saved: null },
+  { name: "dark", saved: "dark" },
+];
 
 let browser;
 let userDataDir;
@@ -181,6 +200,156 @@ test("pages fit a phone screen", { timeout: 180_000 }, async () => {
   assertClean("phone");
 });
 
+// axeSource is axe-core's script, read from node_modules: the page's Content-Security-Policy
+// (script-src 'self') refuses an added <script> element, so the test evaluates the source
+// through DevTools, which the policy does not govern, and the policy stays on for the rest.
+async function axeSource() {
+  const require = createRequire(import.meta.url);
+  return readFile(require.resolve("axe-core/axe.min.js"), "utf8");
+}
+
+// TOKEN_SAMPLE names, in reports and AXE_EXCEPTIONS, the sample of every highlight class.
+const TOKEN_SAMPLE = "(every highlight class)";
+
+// runAxe runs the injected axe-core on the elements matching selector and returns its
+// violations, with what the report needs and nothing that cannot cross to node.
+function runAxe(page, selector, runOnly) {
+  return page.evaluate(
+    (selector, runOnly) =>
+      window.axe.run(selector, { runOnly, resultTypes: ["violations"] }).then((r) =>
+        r.violations.map((v) => ({
+          id: v.id,
+          impact: v.impact,
+          help: v.help,
+          nodes: v.nodes.map((n) => ({ target: n.target, any: n.any.map((c) => ({ data: c.data })) })),
+        })),
+      ),
+    selector,
+    runOnly,
+  );
+}
+
+// excepted reports whether AXE_EXCEPTIONS accepts a violation of rule on an element of
+// page in theme, and marks the entry used.
+function excepted(used, page, theme, rule, target) {
+  const i = AXE_EXCEPTIONS.findIndex(
+    (e) => (e.page === "*" || e.page === page) && (e.theme === "*" || e.theme === theme) && e.rule === rule && (!e.target || e.target === target),
+  );
+  if (i >= 0) used.add(i);
+  return i >= 0;
+}
+
+// describeNodes lists the elements of one violation readably: for contrast, one line per
+// colour pair axe measured (a page repeats the same token colour many times), with a count
+// and the first element; otherwise the first few selectors.
+function describeNodes(nodes) {
+  const groups = new Map();
+  for (const n of nodes) {
+    const d = n.any.find((c) => c.data && c.data.contrastRatio !== undefined)?.data;
+    const key = d ? `${d.fgColor} on ${d.bgColor}, ${d.contrastRatio}:1 (needs ${d.expectedContrastRatio}, ${d.fontSize} ${d.fontWeight})` : n.target.join(" ");
+    const g = groups.get(key) ?? { count: 0, first: n.target.join(" ") };
+    g.count++;
+    groups.set(key, g);
+  }
+  const lines = [...groups].slice(0, 8).map(([key, g]) => (key === g.first ? `      ${key}` : `      ${key}: ${g.count}× e.g. ${g.first}`));
+  if (groups.size > 8) lines.push(`      … and ${groups.size - 8} more`);
+  return lines.join("\n");
+}
+
+// addTokenSample appends to the page's main a code block holding one token of every class
+// the stylesheets colour inside .chroma, so that a highlight colour no page uses yet is
+// checked too. It returns the sample's selector.
+async function addTokenSample(page) {
+  const classes = await page.evaluate(() => {
+    const found = new Set();
+    const walk = (rules) => {
+      for (const r of rules) {
+        if (r.cssRules) walk(r.cssRules);
+        for (const m of (r.selectorText ?? "").matchAll(/\.chroma \.([\w-]+)/g)) found.add(m[1]);
+      }
+    };
+    for (const sheet of document.styleSheets) walk(sheet.cssRules);
+    const block = document.createElement("div");
+    block.id = "axe-token-sample";
+    block.innerHTML = '<div class="highlight"><pre class="chroma"><code></code></pre></div>';
+    const code = block.querySelector("code");
+    for (const c of [...found].sort()) {
+      const line = document.createElement("span");
+      line.className = "line";
+      const token = document.createElement("span");
+      token.className = c;
+      token.textContent = `${c} token`;
+      line.append(token, "\n");
+      code.append(line);
+    }
+    document.querySelector("main").append(block);
+    return [...found];
+  });
+  assert.ok(classes.length > 50, `only ${classes.length} highlight classes in the stylesheets`);
+  return "#axe-token-sample";
+}
+
+test("every page passes axe-core's WCAG 2 A and AA rules in both themes", { timeout: 300_000 }, async () => {
+  assert.ok(pages.size > 0, "the crawl found no pages");
+  // The sitemap's pages, the 404 page, and the search page showing results.
+  const targets = [...pages.keys(), "/404.html", "/search/?q=guardrails"];
+  const source = await axeSource();
+  const report = [];
+  const counts = new Map(); // "rule page theme" → elements
+  const used = new Set();
+  const collect = (p, theme, violations) => {
+    for (const v of violations) {
+      const nodes = v.nodes.filter((n) => !excepted(used, p, theme, v.id, n.target.join(" ")));
+      if (nodes.length === 0) continue;
+      counts.set(`${v.id} ${p} ${theme}`, nodes.length);
+      report.push(`  ${p} [${theme}] ${v.id} (${v.impact}, ${nodes.length} elements): ${v.help}\n${describeNodes(nodes)}`);
+    }
+  };
+  for (const theme of THEMES) {
+    const context = await browser.createBrowserContext();
+    try {
+      const page = await context.newPage();
+      await page.setViewport(DESKTOP);
+      page.setDefaultTimeout(NAV_TIMEOUT);
+      await watch(page, `axe-${theme.name}`);
+      await page.emulateMediaFeatures([{ name: "prefers-color-scheme", value: "light" }]);
+      if (theme.saved) await page.evaluateOnNewDocument((t) => localStorage.setItem("vend-theme", t), theme.saved);
+      for (const p of targets) {
+        await page.goto(siteURL(p.replace(/^\//, "")), { waitUntil: "load" });
+        if (p.startsWith("/search/?")) await page.waitForSelector(".pagefind-ui__result-link[href]", { timeout: 20_000 });
+        const applied = await page.evaluate(() => document.documentElement.dataset.theme ?? "light");
+        assert.equal(applied, theme.name, `${p} did not apply the ${theme.name} theme`);
+        await page.evaluate(source);
+        const violations = await runAxe(page, "html", { type: "tag", values: AXE_TAGS });
+        collect(p, theme.name, violations);
+      }
+      // The highlight palette, every class, in a code block added to the quick start.
+      await page.goto(siteURL("quick-start/"), { waitUntil: "load" });
+      await page.evaluate(source);
+      const sample = await addTokenSample(page);
+      collect(TOKEN_SAMPLE, theme.name, await runAxe(page, sample, { type: "rule", values: ["color-contrast"] }));
+      if (theme.saved === "dark") {
+        // syntax.css spells the dark palette twice (the toggle's and the system's): the
+        // system's, which axe does not see, must colour every class the same.
+        const colours = () => page.$$eval(`${sample} .line > span`, (ts) => ts.map((t) => `${t.className} ${getComputedStyle(t).color}`));
+        const toggled = await colours();
+        assert.ok(toggled.length > 50, `only ${toggled.length} tokens in the sample`);
+        await page.emulateMediaFeatures([{ name: "prefers-color-scheme", value: "dark" }]);
+        await page.evaluate(() => delete document.documentElement.dataset.theme);
+        assert.deepEqual(await colours(), toggled, "the system's dark highlight palette differs from the toggle's");
+      }
+      await page.close();
+    } finally {
+      await context.close();
+    }
+  }
+  const summary = [...counts].map(([k, n]) => `  ${k}: ${n}`).join("\n");
+  assert.equal(report.length, 0, `axe-core ${AXE_TAGS.join(", ")} violations on ${targets.length} pages and the highlight classes × ${THEMES.length} themes:\n${report.join("\n")}\nElements by rule, page and theme:\n${summary}`);
+  const stale = AXE_EXCEPTIONS.filter((_, i) => !used.has(i));
+  assert.deepEqual(stale, [], "AXE_EXCEPTIONS entries that match no violation: remove them");
+  for (const theme of THEMES) assertClean(`axe-${theme.name}`);
+});
+
 test("navigation works on desktop and on a phone", { timeout: 60_000 }, async () => {
   const desk = await newPage(DESKTOP, "nav-desktop");
   await desk.goto(SITE_URL, { waitUntil: "load" });
@@ -281,9 +450,12 @@ test("code blocks have working copy buttons", { timeout: 60_000 }, async () => {
   }
 });
 
-test("screenshots of key pages", { timeout: 120_000 }, async () => {
-  for (const [name, viewport] of [["desktop", DESKTOP], ["phone", PHONE]]) {
+test("screenshots of key pages", { timeout: 180_000 }, async () => {
+  // Dark at desktop width follows the system setting: the accessibility check covers the
+  // toggle's dark, and the two must look the same.
+  for (const [name, viewport, scheme] of [["desktop", DESKTOP, "light"], ["phone", PHONE, "light"], ["desktop-dark", DESKTOP, "dark"]]) {
     const page = await newPage(viewport, `shot-${name}`);
+    await page.emulateMediaFeatures([{ name: "prefers-color-scheme", value: scheme }]);
     for (const p of [...KEY_PAGES, "/search/?q=guardrails"]) {
       await page.goto(siteURL(p.replace(/^\//, "")), { waitUntil: "load" });
       if (p.startsWith("/search/")) await page.waitForSelector(".pagefind-ui__result", { timeout: 20_000 });
