@@ -2,6 +2,7 @@ package factory
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 
 	"github.com/vend-tvm/vend/cli/internal/build"
 	"github.com/vend-tvm/vend/cli/internal/config"
@@ -142,6 +144,9 @@ func (f *Factory) connect(ctx context.Context, s config.Settings) (*Remote, erro
 	if f.HTTPClient != nil {
 		opts = append(opts, tvmclient.WithHTTPClient(f.HTTPClient))
 	}
+	if pool := customRootCAs(base); pool != nil {
+		opts = append(opts, tvmclient.WithRootCAs(pool))
+	}
 	opts = append(opts, f.ClientOptions...)
 	client, err := tvmclient.New(s.RemoteServer, base.Credentials, opts...)
 	if err != nil {
@@ -151,3 +156,16 @@ func (f *Factory) connect(ctx context.Context, s config.Settings) (*Remote, erro
 }
 
 var errNoCredentials = errors.New("no credentials provider in the AWS configuration")
+
+// customRootCAs returns the CA pool the SDK built from the base configuration's CA
+// bundle (AWS_CA_BUNDLE or the profile's ca_bundle), or nil when it trusts the system's.
+func customRootCAs(cfg aws.Config) *x509.CertPool {
+	bc, ok := cfg.HTTPClient.(*awshttp.BuildableClient)
+	if !ok {
+		return nil
+	}
+	if tr := bc.GetTransport(); tr != nil && tr.TLSClientConfig != nil {
+		return tr.TLSClientConfig.RootCAs
+	}
+	return nil
+}

@@ -2,11 +2,17 @@ package factory_test
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/vend-tvm/vend/cli/internal/cmdtest"
 	"github.com/vend-tvm/vend/cli/internal/config"
@@ -88,5 +94,45 @@ func TestLoggerQuietWithoutDebug(t *testing.T) {
 	e.F.Logger().Debug("shown", "k", "v")
 	if !strings.Contains(e.ErrOut.String(), `"msg":"shown"`) {
 		t.Errorf("got %s", e.ErrOut)
+	}
+}
+
+// A TVM behind a TLS-inspecting proxy presents a certificate from the CA bundle the base
+// AWS configuration names (AWS_CA_BUNDLE, ca_bundle): the TVM client trusts that bundle
+// as the SDKs do, and nothing else.
+func TestConnectTrustsTheBaseCABundle(t *testing.T) {
+	tvm := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"caller":{"arn":"arn:aws:iam::111122223333:user/alice"},"policy_hash":"sha256:x"}`))
+	}))
+	defer tvm.Close()
+	pool := x509.NewCertPool()
+	pool.AddCert(tvm.Certificate())
+
+	for _, tt := range []struct {
+		name  string
+		pool  *x509.CertPool
+		reach bool
+	}{{"with the bundle", pool, true}, {"without it", nil, false}} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := cmdtest.New(t)
+			e.SetVar(config.EnvRemoteServer, tvm.URL)
+			e.F.LoadAWSConfig = func(context.Context, string) (aws.Config, error) {
+				hc := awshttp.NewBuildableClient()
+				if tt.pool != nil {
+					hc = hc.WithTransportOptions(func(tr *http.Transport) { tr.TLSClientConfig = &tls.Config{RootCAs: tt.pool} })
+				}
+				return aws.Config{Region: "eu-west-1", HTTPClient: hc,
+					Credentials: credentials.NewStaticCredentialsProvider("AKIDBASE", "base-secret", "")}, nil
+			}
+			r, err := e.F.Connect(context.Background(), "", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = r.Client.Whoami(context.Background())
+			if (err == nil) != tt.reach {
+				t.Errorf("whoami: %v, want reachable %v", err, tt.reach)
+			}
+		})
 	}
 }

@@ -2,6 +2,8 @@ package tvmclient
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -42,6 +44,7 @@ type Client struct {
 	region  string
 
 	httpClient    *http.Client
+	rootCAs       *x509.CertPool
 	signer        *v4.Signer
 	logger        *slog.Logger
 	userAgent     string
@@ -60,6 +63,12 @@ type Option func(*Client)
 
 // WithHTTPClient replaces the default HTTP client (which has timeouts).
 func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.httpClient = h } }
+
+// WithRootCAs makes the default HTTP client trust pool instead of the system's roots:
+// the CA bundle the base AWS configuration names (AWS_CA_BUNDLE or ca_bundle), so that a
+// TVM behind a TLS-inspecting proxy is reached as the AWS SDKs reach AWS. It does nothing
+// when WithHTTPClient sets a client.
+func WithRootCAs(pool *x509.CertPool) Option { return func(c *Client) { c.rootCAs = pool } }
 
 // WithLogger sends debug records (request IDs, statuses, timings; never secrets) to l.
 func WithLogger(l *slog.Logger) Option { return func(c *Client) { c.logger = l } }
@@ -122,7 +131,7 @@ func New(serverURL string, creds aws.CredentialsProvider, opts ...Option) (*Clie
 		o(c)
 	}
 	if c.httpClient == nil {
-		c.httpClient = defaultHTTPClient()
+		c.httpClient = defaultHTTPClient(c.rootCAs)
 	}
 	service, region := SigningFor(base.Host)
 	c.service = first(c.serviceOverride, service)
@@ -429,10 +438,15 @@ func unwrapURLError(err error) error {
 	return err
 }
 
-func defaultHTTPClient() *http.Client {
+func defaultHTTPClient(rootCAs *x509.CertPool) *http.Client {
+	var tlsConfig *tls.Config
+	if rootCAs != nil {
+		tlsConfig = &tls.Config{RootCAs: rootCAs, MinVersion: tls.VersionTLS12}
+	}
 	return &http.Client{
 		Timeout: defaultTimeout,
 		Transport: &http.Transport{
+			TLSClientConfig:       tlsConfig,
 			Proxy:                 http.ProxyFromEnvironment,
 			DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 			TLSHandshakeTimeout:   10 * time.Second,
