@@ -49,7 +49,7 @@ const hintKeyVersion = "base-hint/1"
 // (credential-process, exec, export, serve). They come from the disk cache while an
 // entry for the same TVM, base identity, profile and duration has more than
 // credcache.ServeMargin of its lifetime left; otherwise from the TVM, whose denial is
-// the error, and are then stored. noCache neither reads nor writes the cache.
+// the error, and are then stored. vf.NoCache neither reads nor writes the cache.
 //
 // A cache hit loads no AWS configuration and builds no client. The base identity in its
 // key is a tvmclient.BaseHint, predicted from the environment and the shared files, and
@@ -57,13 +57,13 @@ const hintKeyVersion = "base-hint/1"
 // tvmSource.connect); without a hint (SSO, credential_process, roles...) the key holds
 // the access key ID of the loaded base credentials, which needs the full load each time.
 // Either way, credentials cached for one base identity are never served to another.
-func (f *Factory) Vend(ctx context.Context, profile string, duration config.Duration, noCache bool) (*Vended, error) {
-	s, err := f.Settings(profile, duration)
+func (f *Factory) Vend(ctx context.Context, profile string, vf VendFlags) (*Vended, error) {
+	s, err := f.Settings(profile, vf.Duration)
 	if err != nil {
 		return nil, err
 	}
 	src := &tvmSource{f: f, settings: s, profile: profile}
-	if !noCache {
+	if !vf.NoCache {
 		src.cache = f.fileCache()
 	}
 	if src.cache != nil {

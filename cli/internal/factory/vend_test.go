@@ -78,7 +78,7 @@ func (e *sdkEnv) calls() int { return e.TVM.CallCount(wire.PathCredentials) }
 // cache, failing the test on an error unless wantErr.
 func (e *sdkEnv) vend(wantErr bool) (*factory.Vended, bool) {
 	e.t.Helper()
-	v, err := e.F.Vend(context.Background(), "deploy", 0, false)
+	v, err := e.F.Vend(context.Background(), "deploy", factory.VendFlags{})
 	if (err != nil) != wantErr {
 		e.t.Fatalf("Vend: %v (want an error: %v)\nstderr: %s", err, wantErr, e.ErrOut)
 	}
@@ -238,7 +238,7 @@ func TestVendNoCache(t *testing.T) {
 	e.miss("first run", false)
 	for range 2 {
 		before := e.calls()
-		v, err := e.F.Vend(context.Background(), "deploy", 0, true)
+		v, err := e.F.Vend(context.Background(), "deploy", factory.VendFlags{NoCache: true})
 		if err != nil || v.Cached || e.calls() != before+1 {
 			t.Fatalf("noCache: %v, cached %v, %d calls", err, v != nil && v.Cached, e.calls()-before)
 		}
@@ -256,7 +256,7 @@ func TestVendDenialIsReportedAndNotCached(t *testing.T) {
 	for range 2 {
 		e.miss("denied", true)
 	}
-	_, err := e.F.Vend(context.Background(), "deploy", 0, false)
+	_, err := e.F.Vend(context.Background(), "deploy", factory.VendFlags{})
 	if status.Code(err) != status.Denied {
 		t.Errorf("got %v, want a denial", err)
 	}
@@ -271,7 +271,7 @@ func TestVendDurationAndProfileAreInTheKey(t *testing.T) {
 		profile string
 		d       time.Duration
 	}{{"other", 0}, {"deploy", 30 * time.Minute}} {
-		if _, err := e.F.Vend(context.Background(), args.profile, configDuration(args.d), false); err != nil {
+		if _, err := e.F.Vend(context.Background(), args.profile, factory.VendFlags{Duration: config.Duration(args.d)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -337,11 +337,9 @@ func TestVendBaseCredentialsErrorBeforeAnyCall(t *testing.T) {
 	e.F.LoadAWSConfig = func(context.Context, string) (aws.Config, error) {
 		return aws.Config{Region: cmdtest.Region, Credentials: failing{}}, nil
 	}
-	_, err := e.F.Vend(context.Background(), "deploy", 0, false)
+	_, err := e.F.Vend(context.Background(), "deploy", factory.VendFlags{})
 	var be *tvmclient.BaseCredentialsError
 	if !errors.As(err, &be) || e.calls() != 0 {
 		t.Errorf("got %v after %d calls, want a base credentials error and no call", err, e.calls())
 	}
 }
-
-func configDuration(d time.Duration) config.Duration { return config.Duration(d) }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/vend-tvm/vend/cli/internal/config"
 	"github.com/vend-tvm/vend/cli/internal/factory"
 	"github.com/vend-tvm/vend/cli/internal/federation"
 	"github.com/vend-tvm/vend/cli/internal/iostreams"
@@ -22,7 +21,7 @@ import (
 // ConsoleOptions are the dependencies and flags of `vend console`.
 type ConsoleOptions struct {
 	IO     *iostreams.IOStreams
-	Vend   func(ctx context.Context, profile string, d config.Duration, noCache bool) (*factory.Vended, error)
+	Vend   func(ctx context.Context, profile string, vf factory.VendFlags) (*factory.Vended, error)
 	HTTP   *http.Client
 	Getenv func(string) string
 	Now    func() time.Time
@@ -30,9 +29,8 @@ type ConsoleOptions struct {
 	Open    func(url string) error
 	Context context.Context
 
-	Profile     string
-	Duration    config.Duration
-	NoCache     bool
+	Profile string
+	factory.VendFlags
 	Print       bool
 	Destination string
 	Region      string
@@ -85,8 +83,7 @@ VEND_FEDERATION_ENDPOINT overrides it, for a proxy in front of AWS.
 			return consoleRun(opts)
 		},
 	}
-	cmd.Flags().Var(&opts.Duration, "duration", "lifetime of the credentials and so of the console session, 15m to 1h (default: the TVM's)")
-	cmd.Flags().BoolVar(&opts.NoCache, "no-cache", false, "always ask the TVM; neither read nor write the disk cache")
+	opts.VendFlags.Register(cmd.Flags(), factory.ConsoleSession)
 	cmd.Flags().BoolVar(&opts.Print, "print", false, "print the sign-in URL instead of opening it (a secret for 15 minutes)")
 	cmd.Flags().StringVar(&opts.Destination, "destination", "", "console page to open, an https URL (default: the console home)")
 	cmd.Flags().StringVar(&opts.Region, "region", "", "console region, which also picks the partition (default: AWS_REGION)")
@@ -122,7 +119,7 @@ func consoleRun(opts *ConsoleOptions) error {
 		destination = federation.Destination(partition, region)
 	}
 
-	v, err := opts.Vend(ctx, opts.Profile, opts.Duration, opts.NoCache)
+	v, err := opts.Vend(ctx, opts.Profile, opts.VendFlags)
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
-	"github.com/vend-tvm/vend/cli/internal/config"
 	"github.com/vend-tvm/vend/cli/internal/factory"
 	"github.com/vend-tvm/vend/cli/internal/iostreams"
 	"github.com/vend-tvm/vend/cli/internal/status"
@@ -20,12 +19,11 @@ import (
 // CredentialProcessOptions are the dependencies and flags of `vend credential-process`.
 type CredentialProcessOptions struct {
 	IO      *iostreams.IOStreams
-	Vend    func(ctx context.Context, profile string, d config.Duration, noCache bool) (*factory.Vended, error)
+	Vend    func(ctx context.Context, profile string, vf factory.VendFlags) (*factory.Vended, error)
 	Context context.Context
 
-	Profile  string
-	Duration config.Duration
-	NoCache  bool
+	Profile string
+	factory.VendFlags
 }
 
 // NewCmdCredentialProcess returns the credential-process command. runF, when set,
@@ -72,8 +70,7 @@ window. Errors go to stderr, which the AWS CLI shows.
 			return credentialProcessRun(opts)
 		},
 	}
-	cmd.Flags().Var(&opts.Duration, "duration", "lifetime of the credentials, 15m to 1h (default: the TVM's)")
-	cmd.Flags().BoolVar(&opts.NoCache, "no-cache", false, "always ask the TVM; neither read nor write the disk cache")
+	opts.VendFlags.Register(cmd.Flags(), factory.OneSet)
 	return cmd
 }
 
@@ -92,7 +89,7 @@ func credentialProcessRun(opts *CredentialProcessOptions) error {
 		return err
 	}
 	defer os.Unsetenv(EnvGuard)
-	v, err := opts.Vend(ctx, opts.Profile, opts.Duration, opts.NoCache)
+	v, err := opts.Vend(ctx, opts.Profile, opts.VendFlags)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/vend-tvm/vend/cli/internal/config"
 	"github.com/vend-tvm/vend/cli/internal/credserver"
 	"github.com/vend-tvm/vend/cli/internal/factory"
 	"github.com/vend-tvm/vend/cli/internal/iostreams"
@@ -23,7 +22,7 @@ import (
 // ExecOptions are the dependencies and flags of `vend exec`.
 type ExecOptions struct {
 	IO      *iostreams.IOStreams
-	Vend    func(ctx context.Context, profile string, d config.Duration, noCache bool) (*factory.Vended, error)
+	Vend    func(ctx context.Context, profile string, vf factory.VendFlags) (*factory.Vended, error)
 	Logger  *slog.Logger
 	Environ func() []string
 	Context context.Context
@@ -33,9 +32,8 @@ type ExecOptions struct {
 	// KeyboardReachedChild says a signal was already delivered to the child by the terminal.
 	KeyboardReachedChild func(os.Signal) bool
 
-	Profile   string
-	Duration  config.Duration
-	NoCache   bool
+	Profile string
+	factory.VendFlags
 	TokenFile bool
 	// KeepAWSFiles gives the child the caller's AWS files unchanged.
 	KeepAWSFiles bool
@@ -114,8 +112,7 @@ it does for credentials it fetched; with --debug, a refresh the TVM denies is lo
 			return execRun(opts)
 		},
 	}
-	cmd.Flags().Var(&opts.Duration, "duration", "lifetime of each set of credentials, 15m to 1h (default: the TVM's)")
-	cmd.Flags().BoolVar(&opts.NoCache, "no-cache", false, "always ask the TVM at the start; neither read nor write the disk cache")
+	opts.VendFlags.Register(cmd.Flags(), factory.Refreshed)
 	cmd.Flags().BoolVar(&opts.TokenFile, "token-file", false, "pass the authorization token in a file (AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE)")
 	cmd.Flags().BoolVar(&opts.KeepAWSFiles, KeepFilesFlag, false, KeepFilesUsage)
 	return cmd
@@ -139,7 +136,7 @@ func execRun(opts *ExecOptions) error {
 		prep <- iso
 	}()
 	early := watchEarly(sigs, cancel)
-	v, err := opts.Vend(ctx, opts.Profile, opts.Duration, opts.NoCache)
+	v, err := opts.Vend(ctx, opts.Profile, opts.VendFlags)
 	var srv *credserver.Server
 	if err == nil {
 		srv, err = v.Serve(ctx, opts.Logger)

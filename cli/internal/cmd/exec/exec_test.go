@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/vend-tvm/vend/cli/internal/cmdtest"
+	"github.com/vend-tvm/vend/cli/internal/factory"
 	"github.com/vend-tvm/vend/cli/internal/status"
 	"github.com/vend-tvm/vend/cli/internal/tvmtest"
 	"github.com/vend-tvm/vend/lambda/wire"
@@ -45,7 +46,7 @@ func TestNewCmdExecFlags(t *testing.T) {
 		{
 			name:     "no-cache",
 			args:     []string{"--no-cache", "deploy", "--", "env"},
-			wantOpts: ExecOptions{Profile: "deploy", NoCache: true, Command: []string{"env"}},
+			wantOpts: ExecOptions{Profile: "deploy", VendFlags: factory.VendFlags{NoCache: true}, Command: []string{"env"}},
 		},
 		{
 			name:     "child flags are not vend's",

@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
-	"github.com/vend-tvm/vend/cli/internal/config"
 	"github.com/vend-tvm/vend/cli/internal/factory"
 	"github.com/vend-tvm/vend/cli/internal/iostreams"
 	"github.com/vend-tvm/vend/cli/internal/status"
@@ -20,14 +19,13 @@ import (
 // ExportOptions are the dependencies and flags of `vend export`.
 type ExportOptions struct {
 	IO      *iostreams.IOStreams
-	Vend    func(ctx context.Context, profile string, d config.Duration, noCache bool) (*factory.Vended, error)
+	Vend    func(ctx context.Context, profile string, vf factory.VendFlags) (*factory.Vended, error)
 	Now     func() time.Time
 	Context context.Context
 
-	Profile  string
-	Duration config.Duration
-	NoCache  bool
-	Format   string
+	Profile string
+	factory.VendFlags
+	Format string
 }
 
 // Formats are the output formats.
@@ -78,8 +76,7 @@ more than 16 minutes left (see below), and the warning says how much.
 			return exportRun(opts)
 		},
 	}
-	cmd.Flags().Var(&opts.Duration, "duration", "lifetime of the credentials, 15m to 1h (default: the TVM's)")
-	cmd.Flags().BoolVar(&opts.NoCache, "no-cache", false, "always ask the TVM; neither read nor write the disk cache")
+	opts.VendFlags.Register(cmd.Flags(), factory.OneSet)
 	cmd.Flags().StringVar(&opts.Format, "format", "env", "output format: env (sh, bash, zsh), json, fish, powershell")
 	return cmd
 }
@@ -94,7 +91,7 @@ func validFormat(f string) bool {
 }
 
 func exportRun(opts *ExportOptions) error {
-	v, err := opts.Vend(opts.Context, opts.Profile, opts.Duration, opts.NoCache)
+	v, err := opts.Vend(opts.Context, opts.Profile, opts.VendFlags)
 	if err != nil {
 		return err
 	}

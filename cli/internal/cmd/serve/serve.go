@@ -15,7 +15,6 @@ import (
 	"github.com/spf13/cobra"
 
 	execcmd "github.com/vend-tvm/vend/cli/internal/cmd/exec"
-	"github.com/vend-tvm/vend/cli/internal/config"
 	"github.com/vend-tvm/vend/cli/internal/credserver"
 	"github.com/vend-tvm/vend/cli/internal/factory"
 	"github.com/vend-tvm/vend/cli/internal/iostreams"
@@ -25,17 +24,16 @@ import (
 // ServeOptions are the dependencies and flags of `vend serve`.
 type ServeOptions struct {
 	IO      *iostreams.IOStreams
-	Vend    func(ctx context.Context, profile string, d config.Duration, noCache bool) (*factory.Vended, error)
+	Vend    func(ctx context.Context, profile string, vf factory.VendFlags) (*factory.Vended, error)
 	Environ func() []string
 	Logger  *slog.Logger
 	// Context ends the server; serveRun also stops on SIGINT and SIGTERM.
 	Context context.Context
 
-	Profile  string
-	Duration config.Duration
-	NoCache  bool
-	Addr     string
-	Format   string
+	Profile string
+	factory.VendFlags
+	Addr   string
+	Format string
 	// KeepAWSFiles leaves the shell's AWS files as they are.
 	KeepAWSFiles bool
 }
@@ -89,8 +87,7 @@ stops. With --keep-aws-files it leaves the files alone and only warns.
 			return serveRun(opts)
 		},
 	}
-	cmd.Flags().Var(&opts.Duration, "duration", "lifetime of each set of credentials, 15m to 1h (default: the TVM's)")
-	cmd.Flags().BoolVar(&opts.NoCache, "no-cache", false, "always ask the TVM at the start; neither read nor write the disk cache")
+	opts.VendFlags.Register(cmd.Flags(), factory.Refreshed)
 	cmd.Flags().StringVar(&opts.Addr, "addr", "", "loopback address to listen on, like 127.0.0.1:9911 (default: a free port)")
 	cmd.Flags().StringVar(&opts.Format, "format", "env", "output format: env or json")
 	cmd.Flags().BoolVar(&opts.KeepAWSFiles, execcmd.KeepFilesFlag, false, "do not point the shell at copies of your AWS files; credentials in their default profile then win over vend's (vend only warns)")
@@ -101,7 +98,7 @@ func serveRun(opts *ServeOptions) error {
 	ctx, stop := signal.NotifyContext(opts.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	v, err := opts.Vend(ctx, opts.Profile, opts.Duration, opts.NoCache)
+	v, err := opts.Vend(ctx, opts.Profile, opts.VendFlags)
 	if err != nil {
 		return err
 	}

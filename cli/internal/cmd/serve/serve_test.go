@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vend-tvm/vend/cli/internal/cmdtest"
+	"github.com/vend-tvm/vend/cli/internal/factory"
 	"github.com/vend-tvm/vend/cli/internal/status"
 	"github.com/vend-tvm/vend/cli/internal/tvmtest"
 	"github.com/vend-tvm/vend/lambda/wire"
@@ -27,7 +28,7 @@ func TestNewCmdServeFlags(t *testing.T) {
 	}{
 		{name: "defaults", args: []string{"dev"}, want: ServeOptions{Profile: "dev", Format: "env"}},
 		{name: "all flags", args: []string{"dev", "--addr", "127.0.0.1:9911", "--format", "json", "--duration", "20m", "--no-cache"},
-			want: ServeOptions{Profile: "dev", Addr: "127.0.0.1:9911", Format: "json", Duration: 1200e9, NoCache: true}},
+			want: ServeOptions{Profile: "dev", Addr: "127.0.0.1:9911", Format: "json", VendFlags: factory.VendFlags{Duration: 1200e9, NoCache: true}}},
 		{name: "bad format", args: []string{"dev", "--format", "yaml"}, wantCode: status.Usage},
 		{name: "no profile", args: nil, wantCode: status.Usage},
 		{name: "two profiles", args: []string{"a", "b"}, wantCode: status.Usage},
