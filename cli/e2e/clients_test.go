@@ -185,7 +185,7 @@ func TestCredentialProcess(t *testing.T) {
 // TestWhoamiAndProfiles checks what the TVM tells a caller about itself.
 func TestWhoamiAndProfiles(t *testing.T) {
 	s := needStack(t)
-	res := s.vend(t, s.alice, nil, "whoami", "--json")
+	res := s.vend(t, s.alice, nil, "whoami", "-o", "json")
 	if res.code != 0 {
 		t.Fatalf("whoami exited %d: %s", res.code, res.stderr)
 	}

@@ -347,7 +347,7 @@ func (s *stack) startServe(t *testing.T, flags ...string) (url, token string) {
 // TestExport checks `vend export` output and feeds the vended secret to the log scan.
 func TestExport(t *testing.T) {
 	s := needStack(t)
-	res := s.vend(t, s.alice, nil, "export", allowedProfile, "--format", "json")
+	res := s.vend(t, s.alice, nil, "export", allowedProfile, "-o", "json")
 	if res.code != 0 {
 		t.Fatalf("export exited %d: %s", res.code, res.stderr)
 	}

@@ -3,6 +3,7 @@ package iostreams
 import (
 	"fmt"
 	"io"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -21,6 +22,14 @@ func Escaping(w io.Writer) io.Writer {
 		return e
 	}
 	return &escaper{w: w}
+}
+
+// EscapeString returns s as Escaping writes it, for text that is assembled with
+// terminal codes of vend's own and then written to a raw stream.
+func EscapeString(s string) string {
+	var b strings.Builder
+	_, _ = Escaping(&b).Write([]byte(s))
+	return b.String()
 }
 
 type escaper struct{ w io.Writer }

@@ -21,6 +21,7 @@ type IOStreams struct {
 	stdinTTY  bool
 	stdoutTTY bool
 	stderrTTY bool
+	color     bool
 }
 
 // System returns the process's standard streams.
@@ -31,6 +32,8 @@ func System() *IOStreams {
 		stdoutTTY: isTerminal(os.Stdout),
 		stderrTTY: isTerminal(os.Stderr),
 	}
+	// https://no-color.org: any non-empty NO_COLOR turns colour off.
+	s.color = s.stdoutTTY && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
 	s.SetOutputs(os.Stdout, os.Stderr)
 	return s
 }
@@ -58,6 +61,14 @@ func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
 
 // IsStderrTTY reports whether stderr is a terminal.
 func (s *IOStreams) IsStderrTTY() bool { return s.stderrTTY }
+
+// ColorEnabled reports whether commands may colour what they print on stdout: it is a
+// terminal, NO_COLOR is unset or empty, and TERM is not "dumb". Colour codes go to
+// RawOut, since Out escapes them.
+func (s *IOStreams) ColorEnabled() bool { return s.color }
+
+// SetColorEnabled overrides the colour decision, for tests.
+func (s *IOStreams) SetColorEnabled(v bool) { s.color = v }
 
 // SetStdinTTY overrides terminal detection, for tests.
 func (s *IOStreams) SetStdinTTY(v bool) { s.stdinTTY = v }

@@ -9,7 +9,7 @@ import (
 	"github.com/vend-tvm/vend/cli/internal/status"
 )
 
-// JSON writes v to w as indented JSON with a final newline, as every command's --json does.
+// JSON writes v to w as indented JSON with a final newline, as every command's -o json does.
 func JSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

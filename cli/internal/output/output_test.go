@@ -2,8 +2,11 @@ package output
 
 import (
 	"bytes"
+	"io"
+	"strings"
 	"testing"
 
+	"github.com/spf13/pflag"
 	"github.com/vend-tvm/vend/cli/internal/status"
 )
 
@@ -22,5 +25,46 @@ func TestNoArgs(t *testing.T) {
 	err := check(nil, []string{"x"})
 	if status.Code(err) != status.Usage || err.Error() != `whoami takes no arguments, got ["x"]` {
 		t.Errorf("got %v", err)
+	}
+}
+
+func TestRegister(t *testing.T) {
+	tests := []struct {
+		args    []string
+		want    string
+		wantErr string
+	}{
+		{args: nil, want: "text"},
+		{args: []string{"-o", "json"}, want: "json"},
+		{args: []string{"--output=text"}, want: "text"},
+		{args: []string{"--json"}, want: "json"},
+		{args: []string{"-o", "json", "--json=false"}, want: "text"},
+		{args: []string{"--format", "json"}, want: "json"},
+		{args: []string{"-o", "yaml"}, wantErr: `unknown format "yaml": use text, json`},
+	}
+	for _, tt := range tests {
+		fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		var got string
+		Register(fs, &got, []string{FormatText, FormatJSON}, "format")
+		err := fs.Parse(tt.args)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("%q: err = %v, want %q", tt.args, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("%q: got %q, %v; want %q", tt.args, got, err, tt.want)
+		}
+	}
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	var env string
+	Register(fs, &env, []string{"env", "fish"})
+	if fs.Lookup("json") != nil || fs.Lookup("output").Hidden || env != "env" {
+		t.Errorf("without json among the formats there is no --json; the default is the first format")
+	}
+	if f := fs.Lookup("output"); f.Shorthand != "o" || f.Usage != "output format: env, fish" {
+		t.Errorf("output flag = %+v", f)
 	}
 }

@@ -74,13 +74,13 @@ func (rel *Release) checkInstalled(ctx context.Context, r *project.Runner, root 
 			errs = append(errs, fmt.Errorf("/%s: %w", name, err))
 		}
 	}
-	out, err := r.Output(ctx, project.Cmd{Args: []string{bin, "version", "--json"}})
+	out, err := r.Output(ctx, project.Cmd{Args: []string{bin, "version", "-o", "json"}})
 	if err != nil {
 		return errors.Join(append(errs, err)...)
 	}
 	var info struct{ Version, Commit string }
 	if err := json.Unmarshal([]byte(out), &info); err != nil {
-		errs = append(errs, fmt.Errorf("vend version --json: %w", err))
+		errs = append(errs, fmt.Errorf("vend version -o json: %w", err))
 	}
 	if info.Version != rel.Metadata.Version || info.Commit != rel.Metadata.Commit {
 		errs = append(errs, fmt.Errorf("installed vend reports version %q commit %q, want %q %q",

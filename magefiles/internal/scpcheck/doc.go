@@ -4,7 +4,7 @@
 // (a condition operator, a wildcard, a missing key) would pass both; a second,
 // independent evaluator catches that.
 //
-// The package turns each matrix row, as `vend scp simulate --json` prints it, into a
+// The package turns each matrix row, as `vend scp simulate -o json` prints it, into a
 // simulation for iam-simulate: the request, its context keys, an allow-all identity
 // policy, a trust or resource policy allowing the call where AWS needs one, and the
 // SCPs and RCPs that apply at the accounts involved, level by level. It then compares

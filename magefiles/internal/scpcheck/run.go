@@ -78,14 +78,14 @@ func install(ctx context.Context, r *project.Runner) error {
 func check(ctx context.Context, r *project.Runner, params string, known AllowList) (Report, error) {
 	vend := r.CLIPath()
 	var cases []Case
-	if err := outputJSON(ctx, r, &cases, vend, "scp", "simulate", "--params", params, "--json"); err != nil {
+	if err := outputJSON(ctx, r, &cases, vend, "scp", "simulate", "--params", params, "-o", "json"); err != nil {
 		return Report{}, err
 	}
 	// One question in the management account names the accounts the simulation invents.
 	var probe struct {
 		Organisation Org `json:"organisation"`
 	}
-	if err := outputJSON(ctx, r, &probe, vend, "scp", "simulate", "--params", params, "--json",
+	if err := outputJSON(ctx, r, &probe, vend, "scp", "simulate", "--params", params, "-o", "json",
 		"--principal", "arn:aws:iam:::role/probe", "--principal-account", "management",
 		"--action", "sts:GetCallerIdentity", "--resource", "*"); err != nil {
 		return Report{}, err
@@ -96,7 +96,7 @@ func check(ctx context.Context, r *project.Runner, params string, known AllowLis
 	docs := map[string][]Document{}
 	for _, m := range Modes {
 		var ds []Document
-		if err := outputJSON(ctx, r, &ds, vend, "scp", "render", "--params", params, "--mode", m, "--json"); err != nil {
+		if err := outputJSON(ctx, r, &ds, vend, "scp", "render", "--params", params, "--mode", m, "-o", "json"); err != nil {
 			return Report{}, err
 		}
 		docs[m] = ds

@@ -10,7 +10,7 @@ import (
 	"github.com/vend-tvm/vend/internal/arn"
 )
 
-// Request is a matrix row's request as `vend scp simulate --json` prints it.
+// Request is a matrix row's request as `vend scp simulate -o json` prints it.
 type Request struct {
 	Principal    string              `json:"principal,omitempty"`
 	Action       string              `json:"action"`
@@ -29,7 +29,7 @@ type Case struct {
 	Pass    bool    `json:"pass"`
 }
 
-// Document is one rendered SCP or RCP as `vend scp render --json` prints it.
+// Document is one rendered SCP or RCP as `vend scp render -o json` prints it.
 type Document struct {
 	Name     string          `json:"name"`
 	Kind     string          `json:"kind"` // SCP or RCP
@@ -37,7 +37,7 @@ type Document struct {
 }
 
 // Org is the simulated organisation: the accounts vend's simulation invents, as a
-// single `vend scp simulate --principal ... --json` answer names them under
+// single `vend scp simulate --principal ... -o json` answer names them under
 // "organisation". Every other account the matrix names is a member account in the
 // guardrail OU, because that is where the simulation puts the accounts the parameters
 // name.

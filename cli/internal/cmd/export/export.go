@@ -13,6 +13,7 @@ import (
 
 	"github.com/vend-tvm/vend/cli/internal/factory"
 	"github.com/vend-tvm/vend/cli/internal/iostreams"
+	"github.com/vend-tvm/vend/cli/internal/output"
 	"github.com/vend-tvm/vend/cli/internal/status"
 )
 
@@ -25,11 +26,11 @@ type ExportOptions struct {
 
 	Profile string
 	factory.VendFlags
-	Format string
+	Output string
 }
 
-// Formats are the output formats.
-var Formats = []string{"env", "json", "fish", "powershell"}
+// Formats are the output formats: env for POSIX shells, also called sh, bash or zsh.
+var Formats = []string{"env", "sh", "bash", "zsh", "fish", "powershell", "json"}
 
 // NewCmdExport returns the export command. runF, when set, replaces exportRun (tests).
 func NewCmdExport(f *factory.Factory, runF func(*ExportOptions) error) *cobra.Command {
@@ -51,13 +52,13 @@ more than 16 minutes left (see below), and the warning says how much.
   eval "$(vend export deploy)"
 
   # fish
-  vend export --format fish deploy | source
+  vend export -o fish deploy | source
 
   # PowerShell
-  vend export --format powershell deploy | Invoke-Expression
+  vend export -o powershell deploy | Invoke-Expression
 
   # JSON for scripts
-  vend export --format json deploy | jq -r .AWS_CREDENTIAL_EXPIRATION`,
+  vend export -o json deploy | jq -r .AWS_CREDENTIAL_EXPIRATION`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return status.Usagef("export takes one profile\n\nExample:\n  eval \"$(vend export PROFILE)\"")
@@ -65,9 +66,6 @@ more than 16 minutes left (see below), and the warning says how much.
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !validFormat(opts.Format) {
-				return status.Usagef("unknown format %q: use %s", opts.Format, strings.Join(Formats, ", "))
-			}
 			opts.Profile = args[0]
 			opts.Context = cmd.Context()
 			if runF != nil {
@@ -77,17 +75,8 @@ more than 16 minutes left (see below), and the warning says how much.
 		},
 	}
 	opts.VendFlags.Register(cmd.Flags(), factory.OneSet)
-	cmd.Flags().StringVar(&opts.Format, "format", "env", "output format: env (sh, bash, zsh), json, fish, powershell")
+	output.Register(cmd.Flags(), &opts.Output, Formats, "format")
 	return cmd
-}
-
-func validFormat(f string) bool {
-	for _, v := range Formats {
-		if f == v {
-			return true
-		}
-	}
-	return false
 }
 
 func exportRun(opts *ExportOptions) error {
@@ -96,7 +85,7 @@ func exportRun(opts *ExportOptions) error {
 		return err
 	}
 	creds := v.Credentials
-	if err := Write(opts.IO.Out, opts.Format, creds); err != nil {
+	if err := Write(opts.IO.Out, opts.Output, creds); err != nil {
 		return err
 	}
 	left := creds.Expires.Sub(opts.Now()).Round(time.Minute)
@@ -132,7 +121,7 @@ func Write(w io.Writer, format string, creds aws.Credentials) error {
 		for _, kv := range vars {
 			fmt.Fprintf(&b, "$Env:%s = %s\n", kv[0], psQuote(kv[1]))
 		}
-	case "env":
+	case "env", "sh", "bash", "zsh":
 		for _, kv := range vars {
 			fmt.Fprintf(&b, "export %s=%s\n", kv[0], shQuote(kv[1]))
 		}

@@ -127,7 +127,7 @@ func TestNewCmdExportValidation(t *testing.T) {
 			if status.Code(err) != tt.want {
 				t.Fatalf("got %v, want exit %d", err, tt.want)
 			}
-			if tt.want == status.OK && (got.Format != "fish" || got.Profile != "p") {
+			if tt.want == status.OK && (got.Output != "fish" || got.Profile != "p") {
 				t.Errorf("got %+v", got)
 			}
 		})

@@ -3,7 +3,9 @@ package profiles
 import (
 	"context"
 	"fmt"
-	"text/tabwriter"
+	"io"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/vend-tvm/vend/cli/internal/factory"
 	"github.com/vend-tvm/vend/cli/internal/iostreams"
 	"github.com/vend-tvm/vend/cli/internal/output"
+	"github.com/vend-tvm/vend/lambda/wire"
 )
 
 // ProfilesOptions are the dependencies and flags of `vend profiles`.
@@ -19,7 +22,8 @@ type ProfilesOptions struct {
 	Connect func(ctx context.Context, profile string, d config.Duration) (*factory.Remote, error)
 	Context context.Context
 
-	JSON bool
+	Output string
+	Wide   bool
 }
 
 // NewCmdProfiles returns the profiles command. runF, when set, replaces profilesRun.
@@ -28,12 +32,14 @@ func NewCmdProfiles(f *factory.Factory, runF func(*ProfilesOptions) error) *cobr
 	cmd := &cobra.Command{
 		Use:   "profiles",
 		Short: "List the profiles and whether you may use each one now",
-		Long: `List every profile in the TVM's policy with the decision for you at this moment:
-ALLOWED, the deciding RULE, the ROLE it vends (only for profiles you may use now: the
-TVM names no role you cannot get, and prints "-") and, when denied, the REASON. Denied
-profiles are not an error: the command exits 0.`,
+		Long: `List every profile in the TVM's policy with the decision for you at this moment
+(ALLOW or DENY, in colour on a terminal unless NO_COLOR is set), the deciding RULE
+and, when denied, the REASON, in at most 100 columns. --wide adds the ROLE each
+profile vends: the TVM names it only for profiles you may use now, and "-" for the
+others. Denied profiles are not an error: the command exits 0.`,
 		Example: `  vend profiles
-  vend profiles --json | jq -r '.profiles[] | select(.allowed) | .name'`,
+  vend profiles --wide
+  vend profiles -o json | jq -r '.profiles[] | select(.allowed) | .name'`,
 		Args: output.NoArgs("profiles"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Context = cmd.Context()
@@ -43,7 +49,8 @@ profiles are not an error: the command exits 0.`,
 			return profilesRun(opts)
 		},
 	}
-	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the TVM's answer as JSON")
+	output.Register(cmd.Flags(), &opts.Output, []string{output.FormatText, output.FormatJSON})
+	cmd.Flags().BoolVar(&opts.Wide, "wide", false, "add the ROLE column and never shorten the reason")
 	return cmd
 }
 
@@ -56,24 +63,87 @@ func profilesRun(opts *ProfilesOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.JSON {
+	if opts.Output == output.FormatJSON {
 		return output.JSON(opts.IO.Out, p)
 	}
 	if len(p.Profiles) == 0 {
 		fmt.Fprintln(opts.IO.ErrOut, "vend: the TVM's policy has no profiles")
 		return nil
 	}
-	tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tALLOWED\tRULE\tROLE\tREASON")
-	for _, s := range p.Profiles {
-		allowed := "no"
-		if s.Allowed {
-			allowed = "yes"
-		}
-		// The TVM names the role only for profiles the caller may use.
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, allowed, dash(s.Rule), dash(s.RoleARN), dash(s.Reason))
+	if opts.IO.ColorEnabled() {
+		_, err = io.WriteString(opts.IO.RawOut, table(p.Profiles, opts.Wide, true))
+		return err
 	}
-	return tw.Flush()
+	_, err = io.WriteString(opts.IO.Out, table(p.Profiles, opts.Wide, false))
+	return err
+}
+
+// tableWidth is what the table fits in without --wide: the reason is cut to fit.
+const tableWidth = 100
+
+// table lays out the profiles. Cells from the TVM are escaped here when color is set,
+// since the table then goes to the raw stream with its colour codes.
+func table(profiles []wire.ProfileStatus, wide, color bool) string {
+	header := []string{"NAME", "DECISION", "RULE", "REASON"}
+	if wide {
+		header = []string{"NAME", "DECISION", "RULE", "ROLE", "REASON"}
+	}
+	rows := [][]string{header}
+	for _, s := range profiles {
+		decision, reason := "ALLOW", ""
+		if !s.Allowed {
+			decision, reason = "DENY", dash(s.Reason)
+		}
+		row := []string{s.Name, decision, dash(s.Rule), reason}
+		if wide {
+			row = []string{s.Name, decision, dash(s.Rule), dash(s.RoleARN), reason}
+		}
+		if color {
+			for i := range row {
+				row[i] = iostreams.EscapeString(row[i])
+			}
+		}
+		rows = append(rows, row)
+	}
+	last := len(header) - 1
+	widths := make([]int, last)
+	for _, r := range rows {
+		for i := range widths {
+			widths[i] = max(widths[i], utf8.RuneCountInString(r[i]))
+		}
+	}
+	used := 0
+	for _, w := range widths {
+		used += w + 2
+	}
+	room := max(tableWidth-used, 20)
+	var b strings.Builder
+	for n, r := range rows {
+		var line strings.Builder
+		for i, cell := range r[:last] {
+			pad := strings.Repeat(" ", widths[i]-utf8.RuneCountInString(cell)+2)
+			if color && i == 1 && n > 0 {
+				cell = paint(cell)
+			}
+			line.WriteString(cell + pad)
+		}
+		reason := r[last]
+		if !wide && utf8.RuneCountInString(reason) > room {
+			reason = string([]rune(reason)[:room-1]) + "…"
+		}
+		line.WriteString(reason)
+		b.WriteString(strings.TrimRight(line.String(), " ") + "\n")
+	}
+	return b.String()
+}
+
+// paint colours a decision: green for ALLOW, red for DENY.
+func paint(decision string) string {
+	code := "31"
+	if decision == "ALLOW" {
+		code = "32"
+	}
+	return "\x1b[" + code + "m" + decision + "\x1b[0m"
 }
 
 func dash(s string) string {

@@ -18,6 +18,7 @@ import (
 	"github.com/vend-tvm/vend/cli/internal/credserver"
 	"github.com/vend-tvm/vend/cli/internal/factory"
 	"github.com/vend-tvm/vend/cli/internal/iostreams"
+	"github.com/vend-tvm/vend/cli/internal/output"
 	"github.com/vend-tvm/vend/cli/internal/status"
 )
 
@@ -33,7 +34,7 @@ type ServeOptions struct {
 	Profile string
 	factory.VendFlags
 	Addr   string
-	Format string
+	Output string
 	// KeepAWSFiles leaves the shell's AWS files as they are.
 	KeepAWSFiles bool
 }
@@ -48,9 +49,9 @@ func NewCmdServe(f *factory.Factory, runF func(*ServeOptions) error) *cobra.Comm
 them, refreshed ahead of expiry, on a loopback container-credentials endpoint until
 interrupted (SIGINT or SIGTERM).
 
-vend prints the variables that point AWS SDKs at the endpoint: with --format env
+vend prints the variables that point AWS SDKs at the endpoint: with -o env
 (the default) as shell commands that also unset the variables that would take
-precedence, with --format json as an object. The authorization token is a secret:
+precedence, with -o json as an object. The authorization token is a secret:
 anyone who has it and can reach the port gets the credentials.
 
 AWS SDKs read the default profile of your AWS config and credentials files before the
@@ -67,7 +68,7 @@ stops. With --keep-aws-files it leaves the files alone and only warns.
   aws sts get-caller-identity
 
   # For a supervisor or script
-  vend serve deploy --format json > endpoint.json`,
+  vend serve deploy -o json > endpoint.json`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return status.Usagef("serve takes one profile\n\nExample:\n  vend serve PROFILE --addr 127.0.0.1:9911")
@@ -75,9 +76,6 @@ stops. With --keep-aws-files it leaves the files alone and only warns.
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.Format != "env" && opts.Format != "json" {
-				return status.Usagef("unknown format %q: use env or json", opts.Format)
-			}
 			opts.Profile = args[0]
 			opts.Context = cmd.Context()
 			opts.Logger = f.Logger()
@@ -89,7 +87,7 @@ stops. With --keep-aws-files it leaves the files alone and only warns.
 	}
 	opts.VendFlags.Register(cmd.Flags(), factory.Refreshed)
 	cmd.Flags().StringVar(&opts.Addr, "addr", "", "loopback address to listen on, like 127.0.0.1:9911 (default: a free port)")
-	cmd.Flags().StringVar(&opts.Format, "format", "env", "output format: env or json")
+	output.Register(cmd.Flags(), &opts.Output, []string{"env", output.FormatJSON}, "format")
 	cmd.Flags().BoolVar(&opts.KeepAWSFiles, execcmd.KeepFilesFlag, false, "do not point the shell at copies of your AWS files; credentials in their default profile then win over vend's (vend only warns)")
 	return cmd
 }
@@ -141,7 +139,7 @@ func writeEndpoint(opts *ServeOptions, url, token string, files [][2]string) err
 		{execcmd.EnvToken, token},
 		{execcmd.EnvProfile, opts.Profile},
 	}, files...)
-	if opts.Format == "json" {
+	if opts.Output == output.FormatJSON {
 		m := map[string]string{}
 		for _, kv := range set {
 			m[kv[0]] = kv[1]

@@ -26,9 +26,9 @@ func TestNewCmdServeFlags(t *testing.T) {
 		want     ServeOptions
 		wantCode int
 	}{
-		{name: "defaults", args: []string{"dev"}, want: ServeOptions{Profile: "dev", Format: "env"}},
+		{name: "defaults", args: []string{"dev"}, want: ServeOptions{Profile: "dev", Output: "env"}},
 		{name: "all flags", args: []string{"dev", "--addr", "127.0.0.1:9911", "--format", "json", "--duration", "20m", "--no-cache"},
-			want: ServeOptions{Profile: "dev", Addr: "127.0.0.1:9911", Format: "json", VendFlags: factory.VendFlags{Duration: 1200e9, NoCache: true}}},
+			want: ServeOptions{Profile: "dev", Addr: "127.0.0.1:9911", Output: "json", VendFlags: factory.VendFlags{Duration: 1200e9, NoCache: true}}},
 		{name: "bad format", args: []string{"dev", "--format", "yaml"}, wantCode: status.Usage},
 		{name: "no profile", args: nil, wantCode: status.Usage},
 		{name: "two profiles", args: []string{"a", "b"}, wantCode: status.Usage},
@@ -47,7 +47,7 @@ func TestNewCmdServeFlags(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Profile != tt.want.Profile || got.Addr != tt.want.Addr || got.Format != tt.want.Format || got.Duration != tt.want.Duration ||
+			if got.Profile != tt.want.Profile || got.Addr != tt.want.Addr || got.Output != tt.want.Output || got.Duration != tt.want.Duration ||
 				got.NoCache != tt.want.NoCache {
 				t.Errorf("got %+v", got)
 			}

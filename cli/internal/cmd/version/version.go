@@ -17,7 +17,7 @@ type VersionOptions struct {
 	IO   *iostreams.IOStreams
 	Info func() build.Info
 
-	JSON bool
+	Output string
 }
 
 // NewCmdVersion returns the version command. runF, when set, replaces versionRun.
@@ -27,7 +27,7 @@ func NewCmdVersion(f *factory.Factory, runF func(*VersionOptions) error) *cobra.
 		Use:   "version",
 		Short: "Print vend's version",
 		Example: `  vend version
-  vend version --json`,
+  vend version -o json`,
 		Args: output.NoArgs("version"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
@@ -36,13 +36,13 @@ func NewCmdVersion(f *factory.Factory, runF func(*VersionOptions) error) *cobra.
 			return versionRun(opts)
 		},
 	}
-	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print as JSON")
+	output.Register(cmd.Flags(), &opts.Output, []string{output.FormatText, output.FormatJSON})
 	return cmd
 }
 
 func versionRun(opts *VersionOptions) error {
 	info := opts.Info()
-	if opts.JSON {
+	if opts.Output == output.FormatJSON {
 		return json.NewEncoder(opts.IO.Out).Encode(info)
 	}
 	fmt.Fprintf(opts.IO.Out, "vend %s\n", info.Version)

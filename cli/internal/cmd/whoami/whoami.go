@@ -19,7 +19,7 @@ type WhoamiOptions struct {
 	Connect func(ctx context.Context, profile string, d config.Duration) (*factory.Remote, error)
 	Context context.Context
 
-	JSON bool
+	Output string
 }
 
 // NewCmdWhoami returns the whoami command. runF, when set, replaces whoamiRun (tests).
@@ -31,7 +31,7 @@ func NewCmdWhoami(f *factory.Factory, runF func(*WhoamiOptions) error) *cobra.Co
 		Long: `Show the verified identity the TVM sees for your base AWS credentials, the
 SourceIdentity it would stamp on your sessions, and the hash of the policy it applies.`,
 		Example: `  vend whoami
-  vend whoami --json | jq -r .caller.arn
+  vend whoami -o json | jq -r .caller.arn
   vend whoami --base-profile sso-dev`,
 		Args: output.NoArgs("whoami"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -42,7 +42,7 @@ SourceIdentity it would stamp on your sessions, and the hash of the policy it ap
 			return whoamiRun(opts)
 		},
 	}
-	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the TVM's answer as JSON")
+	output.Register(cmd.Flags(), &opts.Output, []string{output.FormatText, output.FormatJSON})
 	return cmd
 }
 
@@ -55,7 +55,7 @@ func whoamiRun(opts *WhoamiOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.JSON {
+	if opts.Output == output.FormatJSON {
 		return output.JSON(opts.IO.Out, w)
 	}
 	tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/vend-tvm/vend/cli/internal/factory"
 	"github.com/vend-tvm/vend/cli/internal/iostreams"
+	"github.com/vend-tvm/vend/cli/internal/output"
 	"github.com/vend-tvm/vend/cli/internal/status"
 	"github.com/vend-tvm/vend/lambda/identity"
 	"github.com/vend-tvm/vend/lambda/policy"
@@ -26,7 +27,7 @@ type TestOptions struct {
 	AccountID string
 	OrgID     string
 	At        time.Time // zero: now
-	JSON      bool
+	Output    string
 }
 
 // NewCmdTest returns the test command. runF, when set, replaces testRun.
@@ -48,7 +49,7 @@ vend prints ALLOW or DENY, the deciding rule and its reason, and exits 0 on allo
     --profile prod-deploy --at 2025-06-07T10:00:00+02:00
 
   vend policy test policy.yaml --principal arn:aws:iam::333333333333:user/scanner \
-    --profile prod-readonly --org-id o-abc123def4 --json`,
+    --profile prod-readonly --org-id o-abc123def4 -o json`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return status.Usagef("test takes one policy file\n\nExample:\n  vend policy test policy.yaml --principal ARN --profile NAME")
@@ -85,7 +86,7 @@ vend prints ALLOW or DENY, the deciding rule and its reason, and exits 0 on allo
 	cmd.Flags().StringVar(&opts.AccountID, "account", "", "caller account ID (default: the ARN's)")
 	cmd.Flags().StringVar(&opts.OrgID, "org-id", "", "caller's organisation ID (default: none)")
 	cmd.Flags().StringVar(&at, "at", "", "time of the request, RFC 3339 (default: now)")
-	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the decision and explanation as JSON")
+	output.Register(cmd.Flags(), &opts.Output, []string{output.FormatText, output.FormatJSON})
 	return cmd
 }
 
@@ -152,7 +153,7 @@ func testRun(opts *TestOptions) error {
 			Matched: r.Matched, Decided: r.Decided, Detail: r.Detail,
 		})
 	}
-	if opts.JSON {
+	if opts.Output == output.FormatJSON {
 		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(res); err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vend-tvm/vend/cli/internal/cmdtest"
+	"github.com/vend-tvm/vend/cli/internal/output"
 	"github.com/vend-tvm/vend/cli/internal/status"
 )
 
@@ -34,7 +35,7 @@ func TestNewCmdTestFlags(t *testing.T) {
 			name: "explicit account, org and time",
 			args: []string{file, "--principal", ciARN, "--profile", "p", "--account", "999999999999", "--org-id", "o-x", "--at", "2025-06-07T10:00:00+02:00", "--json"},
 			check: func(t *testing.T, o *TestOptions) {
-				if o.AccountID != "999999999999" || o.OrgID != "o-x" || !o.JSON || !o.At.Equal(time.Date(2025, 6, 7, 8, 0, 0, 0, time.UTC)) {
+				if o.AccountID != "999999999999" || o.OrgID != "o-x" || o.Output != output.FormatJSON || !o.At.Equal(time.Date(2025, 6, 7, 8, 0, 0, 0, time.UTC)) {
 					t.Errorf("got %+v", o)
 				}
 			},

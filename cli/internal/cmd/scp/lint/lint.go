@@ -12,6 +12,7 @@ import (
 	"github.com/vend-tvm/vend/cli/internal/cmd/scp/params"
 	"github.com/vend-tvm/vend/cli/internal/factory"
 	"github.com/vend-tvm/vend/cli/internal/iostreams"
+	"github.com/vend-tvm/vend/cli/internal/output"
 	"github.com/vend-tvm/vend/cli/internal/status"
 	"github.com/vend-tvm/vend/scp"
 )
@@ -23,7 +24,7 @@ type LintOptions struct {
 	Params params.Flags
 	Files  []string // empty: lint every rendered template
 	Kind   string   // auto, scp or rcp; for Files only
-	JSON   bool
+	Output string
 }
 
 // NewCmdLint returns the lint command. runF, when set, replaces lintRun.
@@ -47,7 +48,7 @@ Rules:
 ` + rulesHelp(),
 		Example: `  vend scp lint --params guardrails.tfvars.json
   vend scp lint build/policies/*.json
-  vend scp lint --kind rcp my-rcp.json --json`,
+  vend scp lint --kind rcp my-rcp.json -o json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Files = args
 			switch opts.Kind {
@@ -72,7 +73,7 @@ Rules:
 	}
 	opts.Params.Register(cmd.Flags())
 	cmd.Flags().StringVar(&opts.Kind, "kind", "auto", "policy type of FILE arguments: auto, scp or rcp")
-	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the findings as a JSON array")
+	output.Register(cmd.Flags(), &opts.Output, []string{output.FormatText, output.FormatJSON})
 	return cmd
 }
 
@@ -122,7 +123,7 @@ func lintRun(opts *LintOptions) error {
 		count = len(opts.Files)
 	}
 
-	if opts.JSON {
+	if opts.Output == output.FormatJSON {
 		out := make([]Finding, len(findings))
 		for i, f := range findings {
 			out[i] = Finding{Policy: f.Policy, Rule: f.Rule, Sid: f.Sid, Index: f.Index, Message: f.Message}

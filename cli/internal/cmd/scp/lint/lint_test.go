@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/vend-tvm/vend/cli/internal/cmdtest"
+	"github.com/vend-tvm/vend/cli/internal/output"
 	"github.com/vend-tvm/vend/cli/internal/status"
 	"github.com/vend-tvm/vend/scp"
 )
@@ -36,7 +37,7 @@ func TestNewCmdLintFlags(t *testing.T) {
 		{
 			Name: "files", Args: []string{"a.json", "b.json", "--kind", "rcp", "--json"},
 			Check: func(t *testing.T, o *LintOptions) {
-				if strings.Join(o.Files, ",") != "a.json,b.json" || o.Kind != "rcp" || !o.JSON {
+				if strings.Join(o.Files, ",") != "a.json,b.json" || o.Kind != "rcp" || o.Output != output.FormatJSON {
 					t.Errorf("got %+v", o)
 				}
 			},

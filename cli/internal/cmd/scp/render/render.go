@@ -12,6 +12,7 @@ import (
 	"github.com/vend-tvm/vend/cli/internal/cmd/scp/params"
 	"github.com/vend-tvm/vend/cli/internal/factory"
 	"github.com/vend-tvm/vend/cli/internal/iostreams"
+	"github.com/vend-tvm/vend/cli/internal/output"
 	"github.com/vend-tvm/vend/cli/internal/status"
 	"github.com/vend-tvm/vend/scp"
 )
@@ -24,7 +25,7 @@ type RenderOptions struct {
 	Mode     scp.Mode
 	Template string // "" renders every template of Mode
 	OutDir   string
-	JSON     bool
+	Output   string
 }
 
 // NewCmdRender returns the render command. runF, when set, replaces renderRun.
@@ -72,12 +73,12 @@ vend writes one file per template, DIR/NAME.json.`,
 				if _, ok := scp.TemplateByName(opts.Template); !ok {
 					return status.Usagef("unknown template %q: use one of %s", opts.Template, strings.Join(templateNames(), ", "))
 				}
-				if opts.OutDir != "" || opts.JSON {
-					return status.Usagef("--template prints one document alone: drop --out and --json")
+				if opts.OutDir != "" || opts.Output == output.FormatJSON {
+					return status.Usagef("--template prints one document alone: drop --out and -o json")
 				}
 			}
-			if opts.OutDir != "" && opts.JSON {
-				return status.Usagef("give --out or --json, not both")
+			if opts.OutDir != "" && opts.Output == output.FormatJSON {
+				return status.Usagef("give --out or -o json, not both")
 			}
 			if !opts.Params.Given() {
 				return status.Usagef("%v\n\nExample:\n  vend scp render --params guardrails.tfvars.json", params.ErrNone)
@@ -92,7 +93,7 @@ vend writes one file per template, DIR/NAME.json.`,
 	cmd.Flags().StringVar(&mode, "mode", string(scp.ModeEnforce), "protected-role variant: enforce or tag-gated")
 	cmd.Flags().StringVar(&opts.Template, "template", "", "print only this template's document, without a header")
 	cmd.Flags().StringVar(&opts.OutDir, "out", "", "write one NAME.json file per template into this directory")
-	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the documents as a JSON array with their names, kinds and sizes")
+	output.Register(cmd.Flags(), &opts.Output, []string{output.FormatText, output.FormatJSON})
 	return cmd
 }
 
@@ -135,7 +136,7 @@ func renderRun(opts *RenderOptions) error {
 			return err
 		}
 		return oversized(docs)
-	case opts.JSON:
+	case opts.Output == output.FormatJSON:
 		rs := make([]Rendered, len(docs))
 		for i, d := range docs {
 			rs[i] = Rendered{Name: d.Name, Kind: d.Kind, Path: ts[i].Path, Description: ts[i].Description, Size: d.Size(), Document: d.JSON}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/vend-tvm/vend/cli/internal/cmdtest"
+	"github.com/vend-tvm/vend/cli/internal/output"
 	"github.com/vend-tvm/vend/cli/internal/status"
 	"github.com/vend-tvm/vend/scp"
 )
@@ -42,7 +43,7 @@ func TestNewCmdRenderFlags(t *testing.T) {
 		{
 			Name: "defaults", Args: []string{"--params", paramsFile},
 			Check: func(t *testing.T, o *RenderOptions) {
-				if o.Mode != scp.ModeEnforce || o.OutDir != "" || o.Template != "" || o.JSON || o.Params.File != paramsFile {
+				if o.Mode != scp.ModeEnforce || o.OutDir != "" || o.Template != "" || o.Output == output.FormatJSON || o.Params.File != paramsFile {
 					t.Errorf("got %+v", o)
 				}
 			},

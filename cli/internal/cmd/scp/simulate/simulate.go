@@ -14,6 +14,7 @@ import (
 	"github.com/vend-tvm/vend/cli/internal/cmd/scp/params"
 	"github.com/vend-tvm/vend/cli/internal/factory"
 	"github.com/vend-tvm/vend/cli/internal/iostreams"
+	"github.com/vend-tvm/vend/cli/internal/output"
 	"github.com/vend-tvm/vend/cli/internal/status"
 	"github.com/vend-tvm/vend/internal/arn"
 	"github.com/vend-tvm/vend/scp"
@@ -27,7 +28,7 @@ type SimulateOptions struct {
 
 	Params params.Flags
 	Mode   scp.Mode // "" runs the matrix of both modes; a single question defaults to enforce
-	JSON   bool
+	Output string
 
 	// Single is set when --principal, --action or --resource asks one question instead
 	// of running the matrix.
@@ -135,7 +136,7 @@ account ID), replacing the ARN's account. The answer exits 0 on ALLOW and 3 on D
 	fl := cmd.Flags()
 	opts.Params.Register(fl)
 	fl.StringVar(&mode, "mode", "", "enforce or tag-gated (default: both for the matrix, enforce for a question)")
-	fl.BoolVar(&opts.JSON, "json", false, "print the results as JSON")
+	output.Register(fl, &opts.Output, []string{output.FormatText, output.FormatJSON})
 	fl.StringVar(&opts.Principal, "principal", "", "caller: role, user or root ARN, or a service principal")
 	fl.StringVar(&opts.PrincipalAccount, "principal-account", "", "put --principal in the simulated management, member or external account, or an account ID")
 	fl.StringVar(&opts.Action, "action", "", "action, like sts:AssumeRole")
@@ -319,7 +320,7 @@ func question(opts *SimulateOptions, p scp.Params) error {
 		// Everything else the evaluator refuses is about the question asked.
 		return &status.UsageError{Err: r.Err}
 	}
-	if opts.JSON {
+	if opts.Output == output.FormatJSON {
 		a := Answer{
 			Decision: r.Decision, DecidedBy: statement(r.DecidedBy), Reason: r.Reason,
 			Denies: statements(r.Denies), Exempted: statements(r.Exempted), Mode: mode,
@@ -456,7 +457,7 @@ func matrix(opts *SimulateOptions, p scp.Params) error {
 			failed++
 		}
 	}
-	if opts.JSON {
+	if opts.Output == output.FormatJSON {
 		rows := make([]Row, len(results))
 		for i, r := range results {
 			rows[i] = Row{

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/vend-tvm/vend/cli/internal/cmdtest"
+	"github.com/vend-tvm/vend/cli/internal/output"
 	"github.com/vend-tvm/vend/cli/internal/status"
 	"github.com/vend-tvm/vend/scp"
 )
@@ -29,7 +30,7 @@ func TestNewCmdSimulateFlags(t *testing.T) {
 		{
 			Name: "matrix of both modes", Args: []string{"--params", paramsFile},
 			Check: func(t *testing.T, o *SimulateOptions) {
-				if o.Single || o.Mode != "" || o.JSON || o.RunMatrix == nil {
+				if o.Single || o.Mode != "" || o.Output == output.FormatJSON || o.RunMatrix == nil {
 					t.Errorf("got %+v", o)
 				}
 			},
@@ -37,7 +38,7 @@ func TestNewCmdSimulateFlags(t *testing.T) {
 		{
 			Name: "matrix of one mode", Args: []string{"--params", paramsFile, "--mode", "tag-gated", "--json"},
 			Check: func(t *testing.T, o *SimulateOptions) {
-				if o.Single || o.Mode != scp.ModeTagGated || !o.JSON {
+				if o.Single || o.Mode != scp.ModeTagGated || o.Output != output.FormatJSON {
 					t.Errorf("got %+v", o)
 				}
 			},
