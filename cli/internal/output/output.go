@@ -26,3 +26,14 @@ func NoArgs(command string) cobra.PositionalArgs {
 		return nil
 	}
 }
+
+// OneProfile is the cobra Args check of a command that takes one profile: anything else
+// is a usage error (exit 2) that ends with example, how the command is used.
+func OneProfile(command, example string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) != 1 {
+			return status.Usagef("%s takes one profile\n\n%s", command, example)
+		}
+		return nil
+	}
+}

@@ -68,3 +68,16 @@ func TestRegister(t *testing.T) {
 		t.Errorf("output flag = %+v", f)
 	}
 }
+
+func TestOneProfile(t *testing.T) {
+	check := OneProfile("export", "Example:\n  eval \"$(vend export PROFILE)\"")
+	if err := check(nil, []string{"p"}); err != nil {
+		t.Errorf("one profile: %v", err)
+	}
+	for _, args := range [][]string{nil, {"a", "b"}} {
+		err := check(nil, args)
+		if status.Code(err) != status.Usage || err.Error() != "export takes one profile\n\nExample:\n  eval \"$(vend export PROFILE)\"" {
+			t.Errorf("%q: got %v", args, err)
+		}
+	}
+}

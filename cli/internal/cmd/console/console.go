@@ -15,6 +15,7 @@ import (
 	"github.com/vend-tvm/vend/cli/internal/factory"
 	"github.com/vend-tvm/vend/cli/internal/federation"
 	"github.com/vend-tvm/vend/cli/internal/iostreams"
+	"github.com/vend-tvm/vend/cli/internal/output"
 	"github.com/vend-tvm/vend/cli/internal/status"
 )
 
@@ -63,12 +64,7 @@ VEND_FEDERATION_ENDPOINT overrides it, for a proxy in front of AWS.
 
   # Print the sign-in URL (a secret for 15 minutes) instead of opening it
   vend console --print readonly`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return status.Usagef("console takes one profile\n\nExample:\n  vend console PROFILE")
-			}
-			return nil
-		},
+		Args: output.OneProfile("console", "Example:\n  vend console PROFILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Destination != "" {
 				if err := checkDestination(opts.Destination); err != nil {

@@ -13,7 +13,7 @@ import (
 
 	"github.com/vend-tvm/vend/cli/internal/factory"
 	"github.com/vend-tvm/vend/cli/internal/iostreams"
-	"github.com/vend-tvm/vend/cli/internal/status"
+	"github.com/vend-tvm/vend/cli/internal/output"
 )
 
 // CredentialProcessOptions are the dependencies and flags of `vend credential-process`.
@@ -55,12 +55,7 @@ window. Errors go to stderr, which the AWS CLI shows.
 
   # 30-minute credentials from a specific TVM
   credential_process = vend credential-process --duration 30m --remote-server https://ID.lambda-url.eu-west-1.on.aws deploy`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return status.Usagef("credential-process takes one profile\n\nExample (~/.aws/config):\n  credential_process = vend credential-process PROFILE")
-			}
-			return nil
-		},
+		Args: output.OneProfile("credential-process", "Example (~/.aws/config):\n  credential_process = vend credential-process PROFILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Profile = args[0]
 			opts.Context = cmd.Context()

@@ -14,7 +14,6 @@ import (
 	"github.com/vend-tvm/vend/cli/internal/factory"
 	"github.com/vend-tvm/vend/cli/internal/iostreams"
 	"github.com/vend-tvm/vend/cli/internal/output"
-	"github.com/vend-tvm/vend/cli/internal/status"
 )
 
 // ExportOptions are the dependencies and flags of `vend export`.
@@ -59,12 +58,7 @@ more than 16 minutes left (see below), and the warning says how much.
 
   # JSON for scripts
   vend export -o json deploy | jq -r .AWS_CREDENTIAL_EXPIRATION`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return status.Usagef("export takes one profile\n\nExample:\n  eval \"$(vend export PROFILE)\"")
-			}
-			return nil
-		},
+		Args: output.OneProfile("export", "Example:\n  eval \"$(vend export PROFILE)\""),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Profile = args[0]
 			opts.Context = cmd.Context()

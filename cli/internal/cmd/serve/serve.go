@@ -19,7 +19,6 @@ import (
 	"github.com/vend-tvm/vend/cli/internal/factory"
 	"github.com/vend-tvm/vend/cli/internal/iostreams"
 	"github.com/vend-tvm/vend/cli/internal/output"
-	"github.com/vend-tvm/vend/cli/internal/status"
 )
 
 // ServeOptions are the dependencies and flags of `vend serve`.
@@ -69,12 +68,7 @@ stops. With --keep-aws-files it leaves the files alone and only warns.
 
   # For a supervisor or script
   vend serve deploy -o json > endpoint.json`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return status.Usagef("serve takes one profile\n\nExample:\n  vend serve PROFILE --addr 127.0.0.1:9911")
-			}
-			return nil
-		},
+		Args: output.OneProfile("serve", "Example:\n  vend serve PROFILE --addr 127.0.0.1:9911"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Profile = args[0]
 			opts.Context = cmd.Context()
