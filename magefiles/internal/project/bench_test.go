@@ -27,6 +27,11 @@ PASS
 		{"without GOMAXPROCS suffix or p50",
 			"BenchmarkX/bare 10 100 ns/op\nBenchmarkX/vend 10 125 ns/op\n",
 			[]string{"X vend/bare: throughput 0.80×"}},
+		{"multiples of version",
+			"BenchmarkStartup/exec-cached-2 20 3000000 ns/op 2900000 p50-ns 1.10 p50-x-version 1.30 p90-x-version\n" +
+				"BenchmarkStartup/exec-cached-2 20 3000000 ns/op 2900000 p50-ns 1.00 p50-x-version 1.20 p90-x-version\n" +
+				"BenchmarkStartup/version-2 20 2000000 ns/op 1900000 p50-ns\n",
+			[]string{"Startup/exec-cached: p50 1.05× version, p90 1.25×"}},
 		{"vend without a floor", "BenchmarkX/vend-2 10 100 ns/op\n", nil},
 		{"no benchmarks", "PASS\nok  \tpkg\t1.2s\n", nil},
 	}

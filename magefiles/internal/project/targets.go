@@ -38,12 +38,15 @@ func (r *Runner) LintAll(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// BenchAll runs the benchmarks of the modules that have them and summarises them.
+// BenchAll builds the binaries, runs every BenchSet and summarises them.
 func (r *Runner) BenchAll(ctx context.Context) error {
+	if err := r.BuildAll(ctx); err != nil {
+		return err
+	}
 	var files []string
-	for _, m := range []string{"lambda", "cli"} {
-		err := r.Step("benchmarks "+m, func() error {
-			f, err := r.Bench(ctx, m, 6)
+	for _, set := range r.BenchSets() {
+		err := r.Step("benchmarks "+set.Name, func() error {
+			f, err := r.Bench(ctx, set, 6)
 			files = append(files, f)
 			return err
 		})
