@@ -113,7 +113,7 @@ func (l *loader) compile(d draft) *Policy {
 // patterns: compilePrincipals compiles those for all rules at once.
 func compileRule(rd ruleDraft) compiledRule {
 	r := &rd.shown
-	c := compiledRule{name: r.Name, effect: r.Effect, reason: r.Reason, windows: rd.windows}
+	c := compiledRule{name: r.Name, effect: r.Effect, reason: r.Reason, breakGlass: r.BreakGlass, windows: rd.windows}
 	if c.reason == "" {
 		verb := "allowed"
 		if r.Effect == Deny {

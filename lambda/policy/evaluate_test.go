@@ -423,3 +423,34 @@ func TestExplainAgreesWithEvaluate(t *testing.T) {
 		t.Errorf("only %d requests checked", checked)
 	}
 }
+
+func TestEvaluateBreakGlass(t *testing.T) {
+	p := mustParse(t, withRules(`  - name: oncall
+    effect: allow
+    principals: ["arn:aws:sts::111111111111:assumed-role/oncall/*"]
+    profiles: [prod-admin]
+    break_glass: true
+  - name: everyone
+    effect: allow
+    principals: ["*"]
+    profiles: [readonly]
+    break_glass: false
+`))
+	oncall := Request{PrincipalARN: "arn:aws:sts::111111111111:assumed-role/oncall/alice", AccountID: "111111111111", Time: time.Now()}
+	for _, tt := range []struct {
+		profile string
+		want    bool
+	}{{"prod-admin", true}, {"readonly", false}} {
+		oncall.Profile = tt.profile
+		if d := p.Evaluate(oncall); !d.Allowed || d.BreakGlass != tt.want {
+			t.Errorf("%s: %+v, want allowed with BreakGlass %v", tt.profile, d, tt.want)
+		}
+	}
+	oncall.Profile = "prod-admin"
+	if rs := p.Explain(oncall); !strings.Contains(rs[0].Detail, "break-glass") || strings.Contains(rs[1].Detail, "break-glass") {
+		t.Errorf("explain: %+v", rs)
+	}
+	if rules := p.Rules(); !rules[0].BreakGlass || rules[1].BreakGlass {
+		t.Errorf("rules: %+v", rules)
+	}
+}

@@ -38,6 +38,9 @@ func (p *Policy) Explain(r Request) []RuleResult {
 		res.Matched = m == missNone
 		res.Decided = res.Matched && !d.UnknownProfile && d.Rule == shown.Name
 		res.Detail = explainMiss(m, shown, rule, &r, &c, known)
+		if res.Matched && shown.BreakGlass {
+			res.Detail += "; break-glass: vends only with the caller's reason, and alerts"
+		}
 		out[fi] = res
 	}
 	return out

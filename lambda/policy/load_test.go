@@ -99,7 +99,12 @@ func TestParseErrors(t *testing.T) {
 		{"max_duration fractional", "version: 1\nprofiles:\n  a: {role_arn: \"arn:aws:iam::111111111111:role/x\", max_duration: 20m0.5s}\n", []string{"is not a whole number of seconds"}},
 		{"rules not a list", baseProfiles[:len(baseProfiles)-len("rules:\n")] + "rules: {a: 1}\n", []string{"rules: must be a list of rules (line 7)"}},
 		{"rule not a mapping", withRules("  - just a string\n"), []string{"rules[0]: must be a mapping, not a single value (line 8)"}},
-		{"unknown rule field", withRules(okRule + "    efect: deny\n"), []string{"rules[0].efect: unknown field; known fields are name, effect, principals, accounts, org_ids, profiles, time_windows, reason (line 12)"}},
+		{"unknown rule field", withRules(okRule + "    efect: deny\n"), []string{"rules[0].efect: unknown field; known fields are name, effect, principals, accounts, org_ids, profiles, time_windows, reason, break_glass (line 12)"}},
+		{"break_glass not a bool", withRules(okRule + "    break_glass: yes\n"), []string{`rules[0].break_glass: must be true or false, not "yes" (line 12)`}},
+		{"break_glass quoted", withRules(okRule + "    break_glass: \"true\"\n"), []string{`rules[0].break_glass: must be true or false, not "true" (line 12)`}},
+		{"break_glass capitalised", withRules(okRule + "    break_glass: True\n"), []string{`rules[0].break_glass: must be true or false, not "True" (line 12)`}},
+		{"break_glass empty", withRules(okRule + "    break_glass:\n"), []string{`rules[0].break_glass: `}},
+		{"break_glass on a deny rule", withRules(strings.Replace(okRule, "effect: allow", "effect: deny", 1) + "    break_glass: true\n"), []string{"rules[0].break_glass: only an allow rule can be break-glass: a deny rule never vends (line 12)"}},
 		{"duplicate rule key", withRules(okRule + "    effect: deny\n"), []string{"rules[0].effect: duplicate key; first defined on line 9 (line 12)"}},
 		{"missing name", withRules("  - effect: allow\n    principals: [\"*\"]\n    profiles: [readonly]\n"), []string{"rules[0].name: missing (line 8)"}},
 		{"invalid rule name", withRules(strings.Replace(okRule, "name: r", "name: on call", 1)), []string{`rules[0].name: invalid rule name "on call"`}},
@@ -207,7 +212,7 @@ rules:
 		`rules[0].time_windows[0].end: "25:00" is not a time of day; want HH:MM (24-hour), e.g. 08:00 (line 10)`,
 		`rules[0].time_windows[0].timezone: unknown time zone "Europe/Berln" (line 10)`,
 		`rules[1].name: duplicate rule name "r1"; rules[0] on line 5 has it already (line 11)`,
-		`rules[1].extra: unknown field; known fields are name, effect, principals, accounts, org_ids, profiles, time_windows, reason (line 15)`,
+		`rules[1].extra: unknown field; known fields are name, effect, principals, accounts, org_ids, profiles, time_windows, reason, break_glass (line 15)`,
 	}
 	if got := strings.Split(err.Error(), "\n"); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -49,7 +49,10 @@ type Rule struct {
 	Profiles    []string
 	TimeWindows []TimeWindow
 	Reason      string // as written; may be empty
-	Line        int    // line of the rule in the policy file
+	// BreakGlass says the rule vends only to a caller who gives a justification, and
+	// that every such vend raises an alert.
+	BreakGlass bool
+	Line       int // line of the rule in the policy file
 }
 
 // TimeWindow is a recurring window of local wall-clock time. Nil Days means every day
@@ -108,6 +111,9 @@ type Decision struct {
 	Profile        Profile // zero when unknown
 	UnknownProfile bool
 	PolicyHash     string
+	// BreakGlass says the deciding allow rule is break-glass: the TVM vends only with
+	// the caller's justification, and alerts.
+	BreakGlass bool
 }
 
 // Policy is a loaded, validated policy. It is immutable and safe for concurrent use.
@@ -195,6 +201,7 @@ type compiledRule struct {
 	name       string
 	effect     Effect
 	reason     string // never empty: defaults to "allowed by rule NAME" / "denied by rule NAME"
+	breakGlass bool
 	principals []arnPattern
 	accounts   stringSet
 	orgs       stringSet
@@ -387,6 +394,7 @@ func (p *Policy) Evaluate(r Request) Decision {
 					Reason:     rule.reason,
 					Profile:    p.profiles[pi],
 					PolicyHash: p.hash,
+					BreakGlass: rule.breakGlass,
 				}
 			}
 		}

@@ -36,7 +36,7 @@ var weekdays = map[string]time.Weekday{
 var (
 	topFields     = []string{"version", "profiles", "rules"}
 	profileFields = []string{"role_arn", "max_duration", "description"}
-	ruleFields    = []string{"name", "effect", "principals", "accounts", "org_ids", "profiles", "time_windows", "reason"}
+	ruleFields    = []string{"name", "effect", "principals", "accounts", "org_ids", "profiles", "time_windows", "reason", "break_glass"}
 	windowFields  = []string{"days", "start", "end", "timezone"}
 )
 
@@ -262,6 +262,19 @@ func (l *loader) loadRule(path string, item *yaml.Node) (ruleDraft, bool) {
 				l.errorf(path+".reason", v, "is empty; write one, or leave the field out for the default reason")
 			}
 			r.Reason = s
+		}
+	}
+
+	if v := l.optional(path, f, "break_glass", "; write true, or leave the field out"); v != nil {
+		if s, ok := l.str(path+".break_glass", v); ok {
+			switch {
+			case l.resolve(v).ShortTag() != "!!bool" || s != "true" && s != "false":
+				l.errorf(path+".break_glass", v, "must be true or false, not %q", s)
+			case r.Effect == Deny && s == "true":
+				l.errorf(path+".break_glass", v, "only an allow rule can be break-glass: a deny rule never vends")
+			default:
+				r.BreakGlass = s == "true"
+			}
 		}
 	}
 

@@ -110,6 +110,7 @@ type Result struct {
 	RoleARN        string       `json:"role_arn,omitempty"`
 	UnknownProfile bool         `json:"unknown_profile"`
 	PolicyHash     string       `json:"policy_hash"`
+	BreakGlass     bool         `json:"break_glass"`
 	Principal      string       `json:"principal"`
 	AccountID      string       `json:"account_id"`
 	OrgID          string       `json:"org_id,omitempty"`
@@ -144,7 +145,7 @@ func testRun(opts *TestOptions) error {
 	res := Result{
 		Allowed: d.Allowed, Effect: string(d.Effect), Rule: d.Rule, Reason: d.Reason,
 		Profile: opts.Profile, RoleARN: d.Profile.RoleARN, UnknownProfile: d.UnknownProfile,
-		PolicyHash: d.PolicyHash, Principal: opts.Principal, AccountID: opts.AccountID,
+		PolicyHash: d.PolicyHash, BreakGlass: d.BreakGlass, Principal: opts.Principal, AccountID: opts.AccountID,
 		OrgID: opts.OrgID, At: at, Rules: []RuleResult{},
 	}
 	for _, r := range p.Explain(req) {
@@ -180,6 +181,9 @@ func write(opts *TestOptions, r Result) error {
 	fmt.Fprintf(tw, "  reason:\t%s\n", r.Reason)
 	if r.RoleARN != "" {
 		fmt.Fprintf(tw, "  role:\t%s\n", r.RoleARN)
+	}
+	if r.BreakGlass {
+		fmt.Fprintf(tw, "  break-glass:\tthe TVM vends only with a reason (--reason TEXT), and every vend raises an alert\n")
 	}
 	org := r.OrgID
 	if org == "" {
