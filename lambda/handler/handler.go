@@ -129,6 +129,9 @@ type record struct {
 	sourceIdentity string
 	accessKeyID    string
 	policyHash     string
+	justification  string // the caller's reason, as checked
+	breakGlass     bool
+	alerted        bool
 	err            error
 }
 
@@ -232,7 +235,9 @@ func (h *Handler) route(ctx context.Context, c identity.Caller, req Request, rec
 
 func (h *Handler) credentials(ctx context.Context, c identity.Caller, req Request, rec *record) response {
 	rec.profile = req.Profile
-	res, err := h.svc.Credentials(ctx, c, tvm.CredentialsRequest{Profile: req.Profile, Duration: req.Duration, RequestID: rec.requestID})
+	rec.justification = req.Reason
+	res, err := h.svc.Credentials(ctx, c, tvm.CredentialsRequest{Profile: req.Profile, Duration: req.Duration, RequestID: rec.requestID, Reason: req.Reason})
+	rec.breakGlass, rec.alerted = res.Decision.BreakGlass, res.Alerted
 	rec.sourceIdentity = res.SourceIdentity
 	rec.policyHash = res.PolicyHash
 	rec.roleARN = res.Profile.RoleARN
@@ -328,6 +333,14 @@ func (h *Handler) coreError(rec *record, err error) response {
 			Code: wire.CodeAccessDenied, Message: "the policy does not allow this caller to request this profile",
 			Rule: denied.Rule, Reason: denied.Reason,
 		}, nil)
+	case errors.Is(err, tvm.ErrReasonRequired):
+		return h.failWith(rec, wire.Error{
+			Code:    wire.CodeReasonRequired,
+			Message: "this profile is break-glass: give a reason (vend --reason TEXT) and the TVM vends, and alerts",
+			Rule:    rec.rule,
+		}, nil)
+	case errors.Is(err, tvm.ErrEventsUnavailable):
+		return h.fail(rec, wire.CodeEventsUnavailable, "the TVM could not raise the alert a break-glass vend needs, so it vended nothing; retry, or ask the TVM's operators to check its events topic", retryAfter(time.Second))
 	case errors.Is(err, tvm.ErrUnknownProfile):
 		return h.fail(rec, wire.CodeUnknownProfile, "the policy defines no such profile", nil)
 	case errors.Is(err, tvm.ErrInvalidDuration):
@@ -401,7 +414,7 @@ func decision(rec *record) string {
 	switch {
 	case rec.status > 0 && rec.status < 400:
 		return "allow"
-	case rec.code == wire.CodeAccessDenied, rec.code == wire.CodePolicyInvalid,
+	case rec.code == wire.CodeAccessDenied, rec.code == wire.CodePolicyInvalid, rec.code == wire.CodeReasonRequired,
 		rec.code == wire.CodeUnknownProfile, rec.code == wire.CodeUnauthenticated:
 		return "deny"
 	default:
@@ -434,6 +447,9 @@ func (h *Handler) logDecision(ctx context.Context, rec *record, start time.Time)
 		slog.String("source_identity", rec.sourceIdentity),
 		slog.String("access_key_id", rec.accessKeyID),
 		slog.String("policy_hash", rec.policyHash),
+		slog.String("justification", rec.justification),
+		slog.Bool("break_glass", rec.breakGlass),
+		slog.Bool("alerted", rec.alerted),
 		slog.Float64("latency_ms", latency),
 		slog.String("tvm_version", h.version),
 	}

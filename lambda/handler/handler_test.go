@@ -153,7 +153,7 @@ func marshal(t testing.TB, ev Event) []byte {
 // decisionKeys are the keys every decision line carries.
 var decisionKeys = []string{"time", "request_id", "caller_arn", "account_id", "org_id", "caller_access_key_id", "source_ip", "user_agent",
 	"method", "path", "profile", "role_arn", "decision", "status", "code", "rule", "reason", "duration_seconds",
-	"source_identity", "access_key_id", "policy_hash", "latency_ms", "tvm_version"}
+	"source_identity", "access_key_id", "policy_hash", "justification", "break_glass", "alerted", "latency_ms", "tvm_version"}
 
 // decisionLine checks that the log holds exactly one decision line with every key, and
 // no secret anywhere, and returns that line.

@@ -79,6 +79,8 @@ type Request struct {
 	// Duration is the raw duration parameter, "" when absent.
 	Profile  string
 	Duration string
+	// Reason is the caller's justification, checked by wire.CheckReason; "" when absent.
+	Reason string
 }
 
 // RequestError is a request refused before it reaches the core.
@@ -198,6 +200,15 @@ func ParseRequest(e *Event) (Request, *RequestError) {
 			return req, refuse(wire.CodeInvalidDuration, durationMessage).withProfile(req.Profile)
 		}
 		req.Duration = ds[0]
+	}
+	if rs, ok := q[wire.QueryReason]; ok {
+		if len(rs) > 1 {
+			return req, refuse(wire.CodeBadRequest, "reason given more than once").withProfile(req.Profile)
+		}
+		if err := wire.CheckReason(rs[0]); err != nil {
+			return req, refuse(wire.CodeInvalidReason, err.Error()).withProfile(req.Profile)
+		}
+		req.Reason = rs[0]
 	}
 	return req, nil
 }

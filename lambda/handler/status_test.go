@@ -33,20 +33,22 @@ func TestErrorStatusesComeFromTheWireTable(t *testing.T) {
 	for _, err := range []error{
 		&tvm.DeniedError{Rule: "no-admin"}, tvm.ErrUnknownProfile, tvm.ErrInvalidDuration,
 		tvm.ErrRateLimited, tvm.ErrPolicyInvalid, tvm.ErrPolicyUnavailable, tvm.ErrTrustRefused,
-		tvm.ErrThrottled, tvm.ErrSTS, errors.New("anything else"),
+		tvm.ErrThrottled, tvm.ErrSTS, &tvm.ReasonRequiredError{Rule: "oncall"}, tvm.ErrEventsUnavailable,
+		errors.New("anything else"),
 	} {
 		t.Run("core "+err.Error(), func(t *testing.T) { check(t, hs.h.coreError(&record{}, err)) })
 	}
 
 	for name, edit := range map[string]func(*Event){
-		"no caller":        func(e *Event) { e.RequestContext.Authorizer = nil },
-		"no route":         func(e *Event) { e.RawPath = "/v1/secrets" },
-		"post":             func(e *Event) { e.RequestContext.HTTP.Method = "POST" },
-		"oversized query":  withQuery("profile=prod-readonly&pad=" + strings.Repeat("a", MaxQueryBytes)),
-		"body on get":      func(e *Event) { e.Body = "{}" },
-		"no profile":       withQuery(""),
-		"bad duration":     withQuery("profile=prod-readonly&duration=x"),
-		"repeated profile": withQuery("profile=a&profile=b"),
+		"no caller":         func(e *Event) { e.RequestContext.Authorizer = nil },
+		"no route":          func(e *Event) { e.RawPath = "/v1/secrets" },
+		"post":              func(e *Event) { e.RequestContext.HTTP.Method = "POST" },
+		"oversized query":   withQuery("profile=prod-readonly&pad=" + strings.Repeat("a", MaxQueryBytes)),
+		"body on get":       func(e *Event) { e.Body = "{}" },
+		"no profile":        withQuery(""),
+		"bad duration":      withQuery("profile=prod-readonly&duration=x"),
+		"repeated profile":  withQuery("profile=a&profile=b"),
+		"control in reason": withQuery("profile=prod-readonly&reason=a%0Ab"),
 	} {
 		t.Run("edge "+name, func(t *testing.T) {
 			ev := loadEvent(t, "function-url-event.json")

@@ -29,7 +29,23 @@ var (
 	ErrSTS = errors.New("sts error")
 	// ErrRateLimited: this caller exceeded the per-container request rate.
 	ErrRateLimited = errors.New("rate limited")
+	// ErrReasonRequired: a break-glass rule allows the request, but the caller gave no
+	// reason. The error is a *DeniedError-like *ReasonRequiredError naming the rule.
+	ErrReasonRequired = errors.New("reason required")
+	// ErrEventsUnavailable: the alert a break-glass vend must raise was not published
+	// (no events topic is configured, or publishing failed); nothing was vended.
+	ErrEventsUnavailable = errors.New("events unavailable")
 )
+
+// ReasonRequiredError names the break-glass rule that wants a reason.
+type ReasonRequiredError struct{ Rule string }
+
+func (e *ReasonRequiredError) Error() string {
+	return "break-glass rule " + e.Rule + " requires a reason"
+}
+
+// Is makes errors.Is(err, ErrReasonRequired) true.
+func (e *ReasonRequiredError) Is(target error) bool { return target == ErrReasonRequired }
 
 // DeniedError says which rule denied a request and why.
 type DeniedError struct {

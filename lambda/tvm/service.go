@@ -28,6 +28,8 @@ const (
 	TagRequestID = "vend-request-id"
 	TagRule      = "vend-rule"
 	TagProfile   = "vend-profile"
+	// TagBreakGlass is set, to "true", only on sessions a break-glass rule vended.
+	TagBreakGlass = "vend-break-glass"
 )
 
 // Credentials are temporary credentials returned by an Assumer.
@@ -84,6 +86,9 @@ type CredentialsRequest struct {
 	Duration string
 	// RequestID goes into the vend-request-id session tag.
 	RequestID string
+	// Reason is the caller's justification, already checked by the edge; "" when none
+	// was given. Break-glass rules require one.
+	Reason string
 }
 
 // Result is the outcome of Credentials. It is filled as far as the request got, also
@@ -98,6 +103,8 @@ type Result struct {
 	DurationSeconds int
 	// AccountID is the account of the profile's role.
 	AccountID string
+	// Alerted says a break-glass event was published for this vend.
+	Alerted bool
 }
 
 // ProfileDecision is one profile and the decision for the caller now. The profile's
@@ -120,6 +127,12 @@ type WhoamiResult struct {
 	PolicyVersion  int
 }
 
+// EventPublisher publishes access-workflow events (see package events). An error means
+// the event was not published.
+type EventPublisher interface {
+	Publish(ctx context.Context, e wire.Event) error
+}
+
 // Service is the TVM core. It is safe for concurrent use.
 type Service struct {
 	assumer     Assumer
@@ -128,6 +141,8 @@ type Service struct {
 	prefix      string
 	sessionTags bool
 	limiter     *limiter
+	events      EventPublisher
+	version     string
 }
 
 // Option configures a Service.
@@ -161,6 +176,23 @@ func WithSourceIdentityPrefix(prefix string) Option {
 func WithSessionTags(on bool) Option {
 	return func(s *Service) error {
 		s.sessionTags = on
+		return nil
+	}
+}
+
+// WithEvents sets where events go. Without it a break-glass rule vends nothing: it
+// cannot raise its alert.
+func WithEvents(p EventPublisher) Option {
+	return func(s *Service) error {
+		s.events = p
+		return nil
+	}
+}
+
+// WithVersion sets the TVM version that events carry.
+func WithVersion(v string) Option {
+	return func(s *Service) error {
+		s.version = v
 		return nil
 	}
 }
@@ -243,6 +275,12 @@ func (s *Service) Credentials(ctx context.Context, c identity.Caller, req Creden
 	if !d.Allowed {
 		return res, &DeniedError{Rule: d.Rule, Reason: d.Reason}
 	}
+	if d.BreakGlass && req.Reason == "" {
+		return res, &ReasonRequiredError{Rule: d.Rule}
+	}
+	if d.BreakGlass && s.events == nil {
+		return res, fmt.Errorf("%w: break-glass rule %s matched, and no events topic is configured", ErrEventsUnavailable, d.Rule)
+	}
 	res.DurationSeconds = effectiveSeconds(requested, d.Profile.MaxDuration)
 
 	in := AssumeInput{
@@ -257,6 +295,9 @@ func (s *Service) Credentials(ctx context.Context, c identity.Caller, req Creden
 			{Key: TagRule, Value: tagValue(d.Rule)},
 			{Key: TagProfile, Value: tagValue(d.Profile.Name)},
 		}
+		if d.BreakGlass {
+			in.Tags = append(in.Tags, Tag{Key: TagBreakGlass, Value: "true"})
+		}
 	}
 	creds, err := s.assumer.AssumeRole(ctx, in)
 	if err != nil {
@@ -269,6 +310,21 @@ func (s *Service) Credentials(ctx context.Context, c identity.Caller, req Creden
 		// Some SDKs never refresh credentials without an expiration; refuse to hand
 		// out an incomplete set.
 		return res, fmt.Errorf("%w: incomplete credentials from sts", ErrSTS)
+	}
+	if d.BreakGlass {
+		// The alert is what makes break-glass acceptable: without it, the credentials are
+		// dropped unseen and the caller is told to retry.
+		err := s.events.Publish(ctx, wire.Event{
+			Version: wire.EventVersion, Type: wire.EventBreakGlass, Time: s.now().UTC(),
+			RequestID: req.RequestID, Caller: c.Wire(), SourceIdentity: res.SourceIdentity,
+			Profile: d.Profile.Name, RoleARN: d.Profile.RoleARN, Rule: d.Rule, Reason: req.Reason,
+			AccessKeyID: creds.AccessKeyID, DurationSeconds: res.DurationSeconds,
+			Expiration: creds.Expiration.UTC(), TVMVersion: s.version,
+		})
+		if err != nil {
+			return res, fmt.Errorf("%w: %w", ErrEventsUnavailable, err)
+		}
+		res.Alerted = true
 	}
 	res.Credentials = creds
 	return res, nil

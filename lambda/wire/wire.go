@@ -1,10 +1,14 @@
 package wire
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Routes served by the TVM.
@@ -18,7 +22,13 @@ const (
 const (
 	QueryProfile  = "profile"
 	QueryDuration = "duration"
+	// QueryReason is the caller's justification (vend --reason): required by
+	// break-glass rules, recorded in the decision line and events whenever given.
+	QueryReason = "reason"
 )
+
+// MaxReasonBytes bounds a justification: UTF-8 bytes, before percent-encoding.
+const MaxReasonBytes = 512
 
 // Response headers the TVM sets in addition to the JSON body.
 const (
@@ -108,6 +118,9 @@ const (
 	CodeSTSError          = "sts_error"
 	CodeSTSThrottled      = "sts_throttled"
 	CodePolicyUnavailable = "policy_unavailable"
+	CodeInvalidReason     = "invalid_reason"
+	CodeReasonRequired    = "reason_required"
+	CodeEventsUnavailable = "events_unavailable"
 	CodeInternal          = "internal_error"
 )
 
@@ -142,6 +155,9 @@ var codes = []CodeInfo{
 	{Code: CodeSTSError, Status: 502, Meaning: "STS failed otherwise"},
 	{Code: CodeSTSThrottled, Status: 503, Meaning: "STS throttled; Retry-After is set"},
 	{Code: CodePolicyUnavailable, Status: 503, Meaning: "the policy could not be fetched: none cached, the parameter gone or unreadable, or stale past the bound"},
+	{Code: CodeInvalidReason, Status: 400, Meaning: "reason empty, longer than 512 bytes, not UTF-8, or holding control characters"},
+	{Code: CodeReasonRequired, Status: 403, Meaning: "a break-glass rule allows this request only with a reason"},
+	{Code: CodeEventsUnavailable, Status: 503, Meaning: "the alert a break-glass vend must raise could not be published; nothing was vended"},
 	{Code: CodeInternal, Status: 500},
 }
 
@@ -200,4 +216,56 @@ type Profiles struct {
 	PolicyHash string          `json:"policy_hash"`
 	Profiles   []ProfileStatus `json:"profiles"`
 	RequestID  string          `json:"request_id,omitempty"`
+}
+
+// Event types, published to the TVM's events topic.
+const (
+	// EventBreakGlass: a break-glass rule vended credentials, with the caller's reason.
+	EventBreakGlass = "break_glass"
+)
+
+// EventVersion is the version of the event schema.
+const EventVersion = 1
+
+// Event is one access-workflow event as the TVM publishes it: who, what, why, and the
+// request ID that ties it to a decision line. It never holds a credential: the issued
+// access key ID is an identifier CloudTrail shows, not a secret.
+type Event struct {
+	Version        int       `json:"version"`
+	Type           string    `json:"type"`
+	Time           time.Time `json:"time"`
+	RequestID      string    `json:"request_id"`
+	Caller         Caller    `json:"caller"`
+	SourceIdentity string    `json:"source_identity"`
+	Profile        string    `json:"profile"`
+	RoleARN        string    `json:"role_arn,omitempty"`
+	Rule           string    `json:"rule,omitempty"`
+	Reason         string    `json:"reason,omitempty"`
+	// The session fields are set for events about a vend: its access key ID, lifetime and
+	// end, so that responders can find it in CloudTrail.
+	AccessKeyID     string    `json:"access_key_id,omitempty"`
+	DurationSeconds int       `json:"duration_seconds,omitempty"`
+	Expiration      time.Time `json:"expiration,omitzero"`
+	TVMVersion      string    `json:"tvm_version,omitempty"`
+}
+
+// CheckReason says what is wrong with a justification, or nil: it must be UTF-8, from 1
+// to MaxReasonBytes bytes, with no control characters (line breaks and tabs included)
+// and none of the Unicode characters that reorder or hide text, so that it shows in a
+// log, an alert or a terminal as what it says.
+func CheckReason(s string) error {
+	switch {
+	case strings.TrimSpace(s) == "":
+		return errors.New("reason is empty: say why you need the access, e.g. an incident or ticket")
+	case len(s) > MaxReasonBytes:
+		return fmt.Errorf("reason is %d bytes long; at most %d", len(s), MaxReasonBytes)
+	case !utf8.ValidString(s):
+		return errors.New("reason is not valid UTF-8")
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == 0x2028 || r == 0x2029 {
+			return fmt.Errorf("reason holds the control or format character %U; write it on one line of plain text", r)
+		}
+	}
+	return nil
 }

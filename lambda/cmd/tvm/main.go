@@ -23,6 +23,8 @@
 //	VEND_RATE_LIMIT              requests per second per caller and container, 0 = off (default 10)
 //	VEND_LOG_LEVEL               debug, info, warn or error for operational lines (default info);
 //	                             decision lines are always written
+//	VEND_EVENTS_TOPIC_ARN        SNS topic for access-workflow events (break-glass alerts); without
+//	                             it a break-glass rule vends nothing (503 events_unavailable)
 //
 // An invalid configuration does not crash the function: it logs config_invalid at cold
 // start and answers every request 500 internal_error, each with its decision line.
@@ -41,10 +43,13 @@ import (
 	_ "time/tzdata" // policy time windows name IANA zones; provided.al2023 has no zoneinfo
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/vend-tvm/vend/internal/arn"
 	"github.com/vend-tvm/vend/lambda/assume"
 	"github.com/vend-tvm/vend/lambda/awsenv"
+	"github.com/vend-tvm/vend/lambda/events"
 	"github.com/vend-tvm/vend/lambda/handler"
 	"github.com/vend-tvm/vend/lambda/identity"
 	"github.com/vend-tvm/vend/lambda/policystore"
@@ -75,6 +80,7 @@ type settings struct {
 	sessionTags     bool
 	rateLimit       float64
 	logLevel        slog.Level
+	eventsTopic     arn.ARN // zero when unset
 }
 
 // loadSettings reads and validates the configuration. exeDir is the binary's folder,
@@ -144,12 +150,28 @@ func loadSettings(getenv func(string) string, exeDir string) (settings, error) {
 			s.rateLimit = r
 		}
 	}
+	if v := strings.TrimSpace(getenv("VEND_EVENTS_TOPIC_ARN")); v != "" {
+		a, err := arn.Parse(v)
+		if err != nil || a.Service != "sns" || a.Region == "" || !arn.ValidAccountID(a.AccountID) || a.Resource == "" || strings.Contains(a.Resource, ":") {
+			errs = append(errs, fmt.Errorf("VEND_EVENTS_TOPIC_ARN=%q: want an SNS topic ARN, arn:aws:sns:REGION:ACCOUNT:NAME", v))
+		} else {
+			s.eventsTopic = a
+		}
+	}
 	if v := getenv("VEND_LOG_LEVEL"); v != "" {
 		if err := s.logLevel.UnmarshalText([]byte(v)); err != nil {
 			errs = append(errs, fmt.Errorf("VEND_LOG_LEVEL=%q: want debug, info, warn or error", v))
 		}
 	}
 	return s, errors.Join(errs...)
+}
+
+// topicARN is the events topic's ARN, or "" when none is configured.
+func (s settings) topicARN() string {
+	if s.eventsTopic.Resource == "" {
+		return ""
+	}
+	return s.eventsTopic.String()
 }
 
 // lookup treats an empty value as unset, as the other variables do.
@@ -187,10 +209,18 @@ func build(ctx context.Context, getenv func(string) string, s settings, cfgErr e
 			policystore.WithMaxStaleness(s.policyMaxStale), policystore.WithLogger(logger))
 		source = "ssm:" + s.policyParameter
 	}
-	svc, err := tvm.New(assume.New(assume.NewClient(awsenv.ForService(awsCfg, getenv, "STS"))), src,
+	topts := []tvm.Option{
 		tvm.WithSourceIdentityPrefix(s.prefix),
 		tvm.WithSessionTags(s.sessionTags),
-		tvm.WithRateLimit(s.rateLimit, int(2*s.rateLimit)))
+		tvm.WithRateLimit(s.rateLimit, int(2*s.rateLimit)),
+		tvm.WithVersion(version),
+	}
+	if topic := s.topicARN(); topic != "" {
+		snsCfg := awsenv.ForService(awsCfg, getenv, "SNS")
+		snsCfg.Region = s.eventsTopic.Region // the topic's region, wherever the TVM runs
+		topts = append(topts, tvm.WithEvents(events.NewSNS(sns.NewFromConfig(snsCfg), topic)))
+	}
+	svc, err := tvm.New(assume.New(assume.NewClient(awsenv.ForService(awsCfg, getenv, "STS"))), src, topts...)
 	if err != nil {
 		return fail(err)
 	}
@@ -198,7 +228,8 @@ func build(ctx context.Context, getenv func(string) string, s settings, cfgErr e
 		slog.String("tvm_version", version), slog.String("commit", commit), slog.String("date", date),
 		slog.String("policy_source", source), slog.String("policy_ttl", s.policyTTL.String()),
 		slog.String("policy_max_staleness", s.policyMaxStale.String()), slog.Bool("session_tags", s.sessionTags),
-		slog.Float64("rate_limit", s.rateLimit), slog.String("source_identity_prefix", s.prefix))
+		slog.Float64("rate_limit", s.rateLimit), slog.String("source_identity_prefix", s.prefix),
+		slog.String("events_topic", s.topicARN()))
 	return handler.New(svc, hopts...)
 }
 

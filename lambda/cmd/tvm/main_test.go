@@ -44,6 +44,14 @@ func TestLoadSettings(t *testing.T) {
 			}
 		}},
 		{name: "no policy source", dir: empty, wantErr: "no policy source"},
+		{name: "events topic", dir: withPolicy, env: map[string]string{"VEND_EVENTS_TOPIC_ARN": "arn:aws:sns:eu-west-2:123456789012:vend-events"}, check: func(t *testing.T, s settings) {
+			if s.topicARN() != "arn:aws:sns:eu-west-2:123456789012:vend-events" || s.eventsTopic.Region != "eu-west-2" {
+				t.Errorf("settings = %+v", s)
+			}
+		}},
+		{name: "events topic not an SNS topic", dir: withPolicy, env: map[string]string{"VEND_EVENTS_TOPIC_ARN": "arn:aws:sqs:eu-west-2:123456789012:q"}, wantErr: "want an SNS topic ARN"},
+		{name: "events topic without a region", dir: withPolicy, env: map[string]string{"VEND_EVENTS_TOPIC_ARN": "arn:aws:sns::123456789012:t"}, wantErr: "want an SNS topic ARN"},
+		{name: "events topic subscription ARN", dir: withPolicy, env: map[string]string{"VEND_EVENTS_TOPIC_ARN": "arn:aws:sns:eu-west-2:123456789012:t:0b1c"}, wantErr: "want an SNS topic ARN"},
 		{name: "both sources", dir: empty, env: map[string]string{"VEND_POLICY_FILE": "/p.yaml", "VEND_POLICY_PARAMETER": "/vend/policy"}, wantErr: "only one"},
 		{name: "parameter wins over the default file", dir: withPolicy, env: map[string]string{"VEND_POLICY_PARAMETER": "/vend/policy"}, check: func(t *testing.T, s settings) {
 			if s.policyFile != "" || s.policyParameter != "/vend/policy" {
