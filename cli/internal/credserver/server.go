@@ -487,7 +487,7 @@ func (s *Server) providerError(w http.ResponseWriter, err error) {
 // 503 when retrying later may help, 502 otherwise.
 func upstreamStatus(code string) int {
 	switch code {
-	case wire.CodeSTSThrottled, wire.CodePolicyUnavailable, wire.CodeRateLimited:
+	case wire.CodeSTSThrottled, wire.CodePolicyUnavailable, wire.CodeRateLimited, wire.CodeEventsUnavailable:
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusBadGateway

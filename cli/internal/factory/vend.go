@@ -32,8 +32,8 @@ type Vended struct {
 // CacheHelp describes the disk cache in the help of the commands that use it.
 const CacheHelp = `vend keeps credentials in a private disk cache (mode 0600 files in a 0700 directory
 under your user cache directory), shared by credential-process, exec, export and serve
-and keyed by the TVM URL, your base identity (the access key that signs), the profile
-and the duration. Cached credentials are used while more than 16 minutes remain, so
+and keyed by the TVM URL, your base identity (the access key that signs), the profile,
+the duration and the --reason. Cached credentials are used while more than 16 minutes remain, so
 that no SDK gets them inside its refresh window; sessions shorter than 20 minutes are
 used while their lifetime less 4 minutes remains, and never with 11 minutes or less.
 
@@ -62,13 +62,13 @@ func (f *Factory) Vend(ctx context.Context, profile string, vf VendFlags) (*Vend
 	if err != nil {
 		return nil, err
 	}
-	src := &tvmSource{f: f, settings: s, profile: profile}
+	src := &tvmSource{f: f, settings: s, profile: profile, reason: vf.Reason}
 	if !vf.NoCache {
 		src.cache = f.fileCache()
 	}
 	if src.cache != nil {
 		if hint, ok := tvmclient.PredictBase(f.Getenv, s.BaseProfile); ok {
-			if key, ok := hintKey(s, profile, hint); ok {
+			if key, ok := hintKey(s, profile, vf.Reason, hint); ok {
 				if creds, ok := src.cache.GetFresh(key); ok {
 					return &Vended{Settings: s, Credentials: creds, Cached: true, Source: src}, nil
 				}
@@ -110,18 +110,28 @@ func (f *Factory) fileCache() *credcache.FileCache {
 }
 
 // hintKey is the cache key for a profile's credentials signed for by hint's identity.
-func hintKey(s config.Settings, profile string, hint tvmclient.BaseHint) (string, bool) {
+func hintKey(s config.Settings, profile, reason string, hint tvmclient.BaseHint) (string, bool) {
 	u, err := tvmclient.ParseServerURL(s.RemoteServer)
 	if err != nil {
 		return "", false // connecting reports it
 	}
-	return credcache.CacheKey(hintKeyVersion, u.String(), profile, hint.Basis, strconv.Itoa(s.Duration.Seconds())), true
+	return credcache.CacheKey(withReason([]string{hintKeyVersion, u.String(), profile, hint.Basis, strconv.Itoa(s.Duration.Seconds())}, reason)...), true
 }
 
 // loadedKey is the cache key for a profile's credentials signed for by the loaded base
 // access key ID: the key credential-process has always used.
-func loadedKey(url string, s config.Settings, profile, accessKeyID string) string {
-	return credcache.CacheKey(url, profile, accessKeyID, strconv.Itoa(s.Duration.Seconds()))
+func loadedKey(url string, s config.Settings, profile, reason, accessKeyID string) string {
+	return credcache.CacheKey(withReason([]string{url, profile, accessKeyID, strconv.Itoa(s.Duration.Seconds())}, reason)...)
+}
+
+// withReason adds a reason to a key's parts. Credentials vended with one reason are
+// reused only for the same reason: a new reason reaches the TVM, its log and, on a
+// break-glass profile, a new alert. Keys without a reason are what they always were.
+func withReason(parts []string, reason string) []string {
+	if reason == "" {
+		return parts
+	}
+	return append(parts, "reason", reason)
 }
 
 // tvmSource is the TVM as an aws.CredentialsProvider for one profile, behind the disk
@@ -130,6 +140,7 @@ type tvmSource struct {
 	f        *Factory
 	settings config.Settings
 	profile  string
+	reason   string
 	cache    *credcache.FileCache // nil: no disk cache
 
 	mu       sync.Mutex
@@ -190,14 +201,16 @@ func (s *tvmSource) connect(ctx context.Context) error {
 			return &tvmclient.BaseCredentialsError{Err: err}
 		}
 		after, still := tvmclient.PredictBase(s.f.Getenv, s.settings.BaseProfile)
-		key, ok := hintKey(s.settings, s.profile, before)
+		key, ok := hintKey(s.settings, s.profile, s.reason, before)
 		if predicted && still && after == before && before.Confirms(base) && ok {
 			s.key, s.hinted = key, true
 		} else {
-			s.key = loadedKey(remote.Client.URL(), s.settings, s.profile, base.AccessKeyID)
+			s.key = loadedKey(remote.Client.URL(), s.settings, s.profile, s.reason, base.AccessKeyID)
 		}
 	}
-	s.provider = &tvmclient.Provider{Client: remote.Client, Profile: s.profile, Duration: time.Duration(s.settings.Duration)}
+	s.provider = &tvmclient.Provider{Client: remote.Client, Request: tvmclient.Request{
+		Profile: s.profile, Duration: time.Duration(s.settings.Duration), Reason: s.reason,
+	}}
 	return nil
 }
 

@@ -3,7 +3,9 @@ package factory_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/spf13/pflag"
 
 	"github.com/vend-tvm/vend/cli/internal/cmdtest"
 	"github.com/vend-tvm/vend/cli/internal/config"
@@ -341,5 +344,54 @@ func TestVendBaseCredentialsErrorBeforeAnyCall(t *testing.T) {
 	var be *tvmclient.BaseCredentialsError
 	if !errors.As(err, &be) || e.calls() != 0 {
 		t.Errorf("got %v after %d calls, want a base credentials error and no call", err, e.calls())
+	}
+}
+
+// A reason reaches the TVM, and credentials vended with one reason are reused only for
+// the same reason: a new reason is a new request (and, on a break-glass profile, a new
+// alert). Without a reason the key is what it always was.
+func TestVendReasonKeysTheCache(t *testing.T) {
+	e := newSDKEnv(t)
+	e.useEnvKeys(tvmtest.BaseAccessKeyID)
+	vend := func(reason string) bool {
+		t.Helper()
+		v, err := e.F.Vend(context.Background(), "deploy", factory.VendFlags{Reason: reason})
+		if err != nil {
+			t.Fatalf("Vend(%q): %v", reason, err)
+		}
+		return v.Cached
+	}
+	if vend("INC-1: rollback") {
+		t.Fatal("first vend cached")
+	}
+	calls := e.TVM.Calls()
+	if q, _ := url.ParseQuery(calls[len(calls)-1].Query); q.Get(wire.QueryReason) != "INC-1: rollback" {
+		t.Errorf("query %v lacks the reason", q)
+	}
+	if !vend("INC-1: rollback") {
+		t.Error("the same reason again: not served from the cache")
+	}
+	before := e.calls()
+	if vend("INC-2: another incident") || e.calls() != before+1 {
+		t.Error("a new reason was served from the cache")
+	}
+	if vend("") || e.calls() != before+2 {
+		t.Error("no reason was served what a reason fetched")
+	}
+	calls = e.TVM.Calls()
+	if q, _ := url.ParseQuery(calls[len(calls)-1].Query); q.Has(wire.QueryReason) {
+		t.Errorf("query %v sends a reason nobody gave", q)
+	}
+}
+
+func TestReasonFlagChecked(t *testing.T) {
+	for _, bad := range []string{"", "  ", "two\nlines", "esc\x1b[2J", strings.Repeat("x", wire.MaxReasonBytes+1)} {
+		var vf factory.VendFlags
+		fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		vf.Register(fs, factory.OneSet)
+		if err := fs.Parse([]string{"--reason", bad}); err == nil {
+			t.Errorf("--reason %q accepted", bad)
+		}
 	}
 }

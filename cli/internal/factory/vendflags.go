@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/vend-tvm/vend/cli/internal/config"
+	"github.com/vend-tvm/vend/lambda/wire"
 )
 
 // VendFlags are the flags of every command that vends a profile's credentials
@@ -12,6 +13,9 @@ import (
 type VendFlags struct {
 	Duration config.Duration
 	NoCache  bool
+	// Reason is the justification (--reason): a break-glass rule vends only with one, and
+	// the TVM records it in its decision log, and in the alert, whenever it is given.
+	Reason string
 }
 
 // Lifetime words the --duration help for the kind of command.
@@ -37,4 +41,20 @@ func (v *VendFlags) Register(fs *pflag.FlagSet, l Lifetime) {
 	}
 	fs.Var(&v.Duration, "duration", "lifetime of "+what+", 15m to 1h (default: the TVM's)")
 	fs.BoolVar(&v.NoCache, "no-cache", false, cacheHelp)
+	fs.Var((*reason)(&v.Reason), "reason", "why you need the access, one line (required by break-glass profiles; logged and sent with the alert)")
+}
+
+// reason is --reason, checked as the TVM checks it, so that a bad one is a usage error
+// before any request.
+type reason string
+
+func (r *reason) String() string { return string(*r) }
+func (r *reason) Type() string   { return "text" }
+
+func (r *reason) Set(s string) error {
+	if err := wire.CheckReason(s); err != nil {
+		return err
+	}
+	*r = reason(s)
+	return nil
 }

@@ -88,12 +88,13 @@ func Code(err error) int {
 	return Error
 }
 
-// IsDenied reports whether err is a policy denial, local or from the TVM.
+// IsDenied reports whether err is a policy denial, local or from the TVM; a break-glass
+// rule that wants a reason is one.
 func IsDenied(err error) bool {
 	var denied *DeniedError
 	if errors.As(err, &denied) {
 		return true
 	}
 	var wireErr *wire.Error
-	return errors.As(err, &wireErr) && wireErr.Code == wire.CodeAccessDenied
+	return errors.As(err, &wireErr) && (wireErr.Code == wire.CodeAccessDenied || wireErr.Code == wire.CodeReasonRequired)
 }

@@ -21,7 +21,7 @@ func BenchmarkCredentials(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := c.Credentials(ctx, "dev", time.Hour); err != nil {
+		if _, err := c.Credentials(ctx, Request{Profile: "dev", Duration: time.Hour}); err != nil {
 			b.Fatal(err)
 		}
 	}

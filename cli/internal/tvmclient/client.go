@@ -175,12 +175,25 @@ func (c *Client) SigningService() string { return c.service }
 // SigningRegion returns the SigV4 region the client signs for.
 func (c *Client) SigningRegion() string { return c.region }
 
-// Credentials asks the TVM for credentials of a vend profile. A zero duration lets the
-// TVM choose.
-func (c *Client) Credentials(ctx context.Context, profile string, duration time.Duration) (*wire.Credentials, error) {
+// Request is what a credentials request asks of the TVM.
+type Request struct {
+	Profile string
+	// Duration is the sessions' lifetime; zero lets the TVM choose.
+	Duration time.Duration
+	// Reason is the caller's justification ("" for none): break-glass rules require one,
+	// and the TVM records it whenever it is given.
+	Reason string
+}
+
+// Credentials asks the TVM for credentials of a vend profile.
+func (c *Client) Credentials(ctx context.Context, r Request) (*wire.Credentials, error) {
+	profile := r.Profile
 	q := url.Values{wire.QueryProfile: {profile}}
-	if duration > 0 {
-		q.Set(wire.QueryDuration, strconv.Itoa(int(duration/time.Second)))
+	if r.Duration > 0 {
+		q.Set(wire.QueryDuration, strconv.Itoa(int(r.Duration/time.Second)))
+	}
+	if r.Reason != "" {
+		q.Set(wire.QueryReason, r.Reason)
 	}
 	var out wire.Credentials
 	if err := c.get(ctx, wire.PathCredentials, q, &out); err != nil {

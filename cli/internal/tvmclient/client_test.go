@@ -129,7 +129,7 @@ func TestProviderRetrieve(t *testing.T) {
 	srv := tvmtest.New(t, "lambda", "eu-west-1")
 	srv.Handle(wire.PathCredentials, tvmtest.Allow(time.Hour))
 	c := newClient(t, srv)
-	p := &Provider{Client: c, Profile: "deploy", Duration: 30 * time.Minute}
+	p := &Provider{Client: c, Request: Request{Profile: "deploy", Duration: 30 * time.Minute}}
 	got, err := p.Retrieve(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -150,7 +150,7 @@ func TestProviderRetrieve(t *testing.T) {
 func TestDurationOmittedWhenUnset(t *testing.T) {
 	srv := tvmtest.New(t, "lambda", "eu-west-1")
 	srv.Handle(wire.PathCredentials, tvmtest.Allow(time.Hour))
-	if _, err := newClient(t, srv).Credentials(context.Background(), "dev", 0); err != nil {
+	if _, err := newClient(t, srv).Credentials(context.Background(), Request{Profile: "dev"}); err != nil {
 		t.Fatal(err)
 	}
 	if q := srv.Calls()[0].Query; strings.Contains(q, "duration") {
@@ -285,7 +285,7 @@ func TestErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := tvmtest.New(t, "lambda", "eu-west-1")
 			srv.Handle(wire.PathCredentials, tt.handler)
-			_, err := newClient(t, srv).Credentials(context.Background(), "prod", 0)
+			_, err := newClient(t, srv).Credentials(context.Background(), Request{Profile: "prod"})
 			if err == nil {
 				t.Fatal("want an error")
 			}
@@ -311,7 +311,7 @@ func TestRetryHonoursRetryAfter(t *testing.T) {
 	var waits []time.Duration
 	c := newClient(t, srv, WithMaxRetryAfter(3*time.Second))
 	c.sleep = func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }
-	if _, err := c.Credentials(context.Background(), "dev", 0); err != nil {
+	if _, err := c.Credentials(context.Background(), Request{Profile: "dev"}); err != nil {
 		t.Fatal(err)
 	}
 	if len(waits) != 1 || waits[0] != 3*time.Second {
@@ -392,7 +392,7 @@ func TestDebugLogHasNoSecrets(t *testing.T) {
 	srv.Handle(wire.PathCredentials, tvmtest.Allow(time.Hour))
 	var buf bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	if _, err := newClient(t, srv, WithLogger(logger)).Credentials(context.Background(), "dev", 0); err != nil {
+	if _, err := newClient(t, srv, WithLogger(logger)).Credentials(context.Background(), Request{Profile: "dev"}); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()

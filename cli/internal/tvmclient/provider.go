@@ -3,7 +3,6 @@ package tvmclient
 import (
 	"context"
 	"sync"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -14,14 +13,13 @@ const Source = "vend"
 
 // Provider is an aws.CredentialsProvider that asks the TVM for one vend profile.
 type Provider struct {
-	Client   *Client
-	Profile  string
-	Duration time.Duration // zero: the TVM's default
+	Client *Client
+	Request
 }
 
 // Retrieve implements aws.CredentialsProvider.
 func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
-	c, err := p.Client.Credentials(ctx, p.Profile, p.Duration)
+	c, err := p.Client.Credentials(ctx, p.Request)
 	if err != nil {
 		return aws.Credentials{}, err
 	}

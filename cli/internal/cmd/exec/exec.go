@@ -47,7 +47,10 @@ const example = `  # Run the AWS CLI with the deploy profile's credentials
   vend exec --duration 30m deploy -- terraform apply
 
   # Give the child a token file instead of the token itself
-  vend exec --token-file deploy -- ./deploy.sh`
+  vend exec --token-file deploy -- ./deploy.sh
+
+  # A break-glass profile vends only with a reason, and alerts
+  vend exec --reason 'INC-1234: payments are down' prod-admin -- ./rollback.sh`
 
 // NewCmdExec returns the exec command. runF, when set, replaces execRun (tests).
 func NewCmdExec(f *factory.Factory, runF func(*ExecOptions) error) *cobra.Command {

@@ -175,6 +175,21 @@ func PrintError(w io.Writer, cmd *cobra.Command, err error) {
 		return
 	}
 	var we *wire.Error
+	if errors.As(err, &we) && we.Code == wire.CodeReasonRequired {
+		fmt.Fprintf(w, "vend: %s\n", strings.TrimSuffix(err.Error(), we.Error())+we.Message)
+		if we.Rule != "" {
+			fmt.Fprintf(w, "  rule:       %s (break-glass)\n", we.Rule)
+		}
+		example := "vend exec --reason 'INC-1234: payments are down' PROFILE -- COMMAND"
+		if cmd != nil {
+			example = cmd.CommandPath() + " --reason 'INC-1234: payments are down' ..."
+		}
+		fmt.Fprintf(w, "  fix:        say why, and vend vends and alerts: %s\n", example)
+		if we.RequestID != "" {
+			fmt.Fprintf(w, "  request ID: %s\n", we.RequestID)
+		}
+		return
+	}
 	if errors.As(err, &we) && we.Code == wire.CodeAccessDenied {
 		msg := we.Message
 		if msg == "" {

@@ -48,6 +48,17 @@ func TestExitCodes(t *testing.T) {
 			wantStderr: []string{"get credentials for profile prod: access denied by policy", "rule:       weekend-freeze", "reason:     frozen over the weekend", "request ID: req-denied"},
 		},
 		{
+			name: "break-glass without a reason",
+			setup: func(e *cmdtest.Env) {
+				e.TVM.Handle(wire.PathCredentials, tvmtest.JSON(403, wire.Error{Code: wire.CodeReasonRequired, Rule: "oncall", RequestID: "req-bg",
+					Message: "this profile is break-glass: give a reason (vend --reason TEXT) and the TVM vends, and alerts"}))
+			},
+			args: []string{"export", "prod-admin"}, want: status.Denied,
+			wantStderr: []string{"get credentials for profile prod-admin: this profile is break-glass", "rule:       oncall (break-glass)",
+				"fix:        say why, and vend vends and alerts: vend export --reason 'INC-1234: payments are down' ...", "request ID: req-bg"},
+		},
+		{name: "bad reason", args: []string{"exec", "--reason", "a\nb", "prod", "--", "env"}, want: status.Usage, wantStderr: []string{"control or format character U+000A"}},
+		{
 			name: "unknown profile is an error, not a denial",
 			setup: func(e *cmdtest.Env) {
 				e.TVM.Handle(wire.PathCredentials, tvmtest.JSON(404, wire.Error{Code: wire.CodeUnknownProfile, Message: "no profile nope"}))
