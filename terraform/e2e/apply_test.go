@@ -18,6 +18,8 @@ import (
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -39,6 +41,7 @@ var wantEnvironment = map[string]string{
 	"VEND_SOURCE_IDENTITY_PREFIX": "vend-",
 	"VEND_SESSION_TAGS":           "true",
 	"VEND_RATE_LIMIT":             "10",
+	"VEND_EVENTS_TOPIC_ARN":       "arn:aws:sns:" + region + ":" + account + ":vend-tvm-events",
 }
 
 // TestLocalExample applies examples/local against moto, asserts what it created, checks
@@ -90,6 +93,25 @@ func TestLocalExample(t *testing.T) {
 		}
 		if endpoint != srv.Endpoint() || tvmRole != tvmRoleARN || signing != "lambda" {
 			t.Errorf("endpoint, tvm_role_arn, signing_service = %q, %q, %q", endpoint, tvmRole, signing)
+		}
+	})
+
+	// The events topic exists and delivers to the demo queue, raw: publish as the TVM
+	// does and read the same body back.
+	t.Run("events reach the queue", func(t *testing.T) {
+		var topic, queueURL string
+		output(t, outputs, "events_topic_arn", &topic)
+		output(t, outputs, "events_queue_url", &queueURL)
+		if topic != wantEnvironment["VEND_EVENTS_TOPIC_ARN"] || queueURL == "" {
+			t.Fatalf("events_topic_arn, events_queue_url = %q, %q", topic, queueURL)
+		}
+		body := `{"version":1,"type":"break_glass","profile":"breakglass"}`
+		_, err := sns.NewFromConfig(cfg).Publish(ctx, &sns.PublishInput{TopicArn: aws.String(topic), Message: aws.String(body)})
+		must(t, "publish", err)
+		got, err := sqs.NewFromConfig(cfg).ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(queueURL), WaitTimeSeconds: 2, MaxNumberOfMessages: 10})
+		must(t, "receive", err)
+		if len(got.Messages) != 1 || aws.ToString(got.Messages[0].Body) != body {
+			t.Errorf("queue holds %d messages (%v), want the published body once, raw", len(got.Messages), got.Messages)
 		}
 	})
 

@@ -61,6 +61,21 @@ output "denied_profile" {
   value       = local.denied_profile
 }
 
+output "breakglass_profile" {
+  description = "A break-glass profile the allowed demo caller gets only with --reason; each use publishes an event."
+  value       = local.breakglass_profile
+}
+
+output "events_topic_arn" {
+  description = "SNS topic of the TVM's events."
+  value       = module.tvm.events_topic_arn
+}
+
+output "events_queue_url" {
+  description = "SQS queue subscribed to the events topic (raw delivery: each message body is one event's JSON)."
+  value       = aws_sqs_queue.events.url
+}
+
 output "demo_identities" {
   description = "Demo callers with their access keys: allowed (the policy grants it the allowed profile) and denied (the policy refuses it everything)."
   sensitive   = true

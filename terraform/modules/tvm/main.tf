@@ -15,6 +15,12 @@ locals {
   policy_parameter_name = coalesce(var.policy_parameter_name, "/vend/${var.name}/policy")
   policy_parameter_arn  = "arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter/${trimprefix(local.policy_parameter_name, "/")}"
 
+  # Access-workflow events (break-glass alerts): a topic of the module's own, or the
+  # caller's. Its ARN is built from names when the module creates it, as above.
+  events_topic_arn = var.events_topic_arn != null ? var.events_topic_arn : (
+    var.events_enabled ? "arn:${local.partition}:sns:${local.region}:${local.account_id}:${var.name}-events" : null
+  )
+
   policy_document = length(var.policy_template_vars) > 0 ? templatefile(var.policy_file, var.policy_template_vars) : file(var.policy_file)
   policy_yaml     = try(yamldecode(local.policy_document), null)
   policy_role_arns = try(
@@ -29,14 +35,14 @@ locals {
 
   # The TVM's configuration contract (read by lambda/cmd/tvm). Exposed as an output so a
   # local runner starts the same binary with the same settings.
-  environment = {
+  environment = merge({
     VEND_POLICY_PARAMETER       = local.policy_parameter_name
     VEND_POLICY_TTL             = var.policy_ttl
     VEND_POLICY_MAX_STALENESS   = local.policy_max_staleness
     VEND_SOURCE_IDENTITY_PREFIX = var.source_identity_prefix
     VEND_SESSION_TAGS           = tostring(var.session_tags)
     VEND_RATE_LIMIT             = tostring(var.rate_limit)
-  }
+  }, local.events_topic_arn == null ? {} : { VEND_EVENTS_TOPIC_ARN = local.events_topic_arn })
 
   assume_role_policy = {
     Version = "2012-10-17"
@@ -87,9 +93,18 @@ locals {
     },
   ]
 
+  events_statements = local.events_topic_arn == null ? [] : [
+    {
+      Sid      = "PublishEvents"
+      Effect   = "Allow"
+      Action   = "sns:Publish"
+      Resource = local.events_topic_arn
+    },
+  ]
+
   execution_policy = {
     Version   = "2012-10-17"
-    Statement = concat(local.vend_statements, local.kms_statements)
+    Statement = concat(local.vend_statements, local.kms_statements, local.events_statements)
   }
 
   # Log lines of the policy source that get a metric filter and an alarm (see
@@ -156,6 +171,17 @@ resource "aws_ssm_parameter" "policy" {
   }
 }
 
+# Events --------------------------------------------------------------------------
+
+resource "aws_sns_topic" "events" {
+  count = var.events_enabled && var.events_topic_arn == null ? 1 : 0
+
+  name              = "${var.name}-events"
+  display_name      = "vend ${var.name}"
+  kms_master_key_id = var.events_kms_key_arn != null ? var.events_kms_key_arn : "alias/aws/sns"
+  tags              = var.tags
+}
+
 resource "aws_lambda_function" "this" {
   function_name    = var.name
   description      = "vend token vending machine"
@@ -179,7 +205,7 @@ resource "aws_lambda_function" "this" {
   # Lambda logs to /aws/lambda/<function name>, which is the log group above; creating
   # it first keeps Lambda from creating one without retention. The role's permissions
   # must exist before the first invocation can log or vend.
-  depends_on = [aws_cloudwatch_log_group.this, aws_iam_role_policy.this]
+  depends_on = [aws_cloudwatch_log_group.this, aws_iam_role_policy.this, aws_sns_topic.events]
 }
 
 # Function URL front end -----------------------------------------------------------

@@ -53,6 +53,11 @@ output "source_identity_prefix" {
   value       = var.source_identity_prefix
 }
 
+output "events_topic_arn" {
+  description = "SNS topic the TVM publishes its events to (break-glass alerts): subscribe email, chat or a queue to it. Null when events are off."
+  value       = local.events_topic_arn
+}
+
 output "environment" {
   description = "The function's environment variables (the TVM's configuration), so a local runner can start the same bootstrap with the same settings."
   value       = tomap(local.environment)

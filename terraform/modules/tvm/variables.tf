@@ -247,6 +247,34 @@ variable "reserved_concurrency" {
   }
 }
 
+variable "events_enabled" {
+  description = "Create an SNS topic, NAME-events, for the TVM's access-workflow events (break-glass alerts) and let the TVM publish to it. Without a topic a break-glass rule vends nothing."
+  type        = bool
+  default     = true
+}
+
+variable "events_topic_arn" {
+  description = "Optional SNS topic of your own for the TVM's events, instead of the one events_enabled creates; the TVM role gets sns:Publish on it (grant kms:GenerateDataKey and kms:Decrypt on its key yourself if it has a customer managed one)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.events_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$", var.events_topic_arn))
+    error_message = "The events_topic_arn must be a standard SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME; not FIFO: events are not deduplicated)."
+  }
+}
+
+variable "events_kms_key_arn" {
+  description = "Optional customer managed KMS key for the events topic the module creates (default: the AWS managed key alias/aws/sns). Its key policy must let the TVM role use it through SNS."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.events_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[0-9a-f-]+$", var.events_kms_key_arn))
+    error_message = "The events_kms_key_arn must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)."
+  }
+}
+
 variable "alarms_enabled" {
   description = "Create CloudWatch alarms on the function's Errors and Throttles, and log metric filters with alarms on its policy_stale and policy_unavailable lines."
   type        = bool

@@ -98,6 +98,7 @@ run "defaults" {
       VEND_SOURCE_IDENTITY_PREFIX = "vend-"
       VEND_SESSION_TAGS           = "true"
       VEND_RATE_LIMIT             = "10"
+      VEND_EVENTS_TOPIC_ARN       = "arn:aws:sns:eu-west-1:111111111111:vend-tvm-events"
     })
     error_message = "The function environment must carry the TVM contract with its defaults."
   }
@@ -167,9 +168,24 @@ run "defaults" {
   # Least privilege: exact statements.
   assert {
     condition = toset([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Sid]) == toset([
-      "AssumeProtectedRoles", "ReadPolicyParameter", "WriteOwnLogs",
+      "AssumeProtectedRoles", "ReadPolicyParameter", "WriteOwnLogs", "PublishEvents",
     ])
-    error_message = "Without a KMS key the execution policy must have exactly the vend, parameter and log statements."
+    error_message = "Without a KMS key the execution policy must have exactly the vend, parameter, log and events statements."
+  }
+
+  assert {
+    condition = [for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s if s.Sid == "PublishEvents"][0] == {
+      Sid      = "PublishEvents"
+      Effect   = "Allow"
+      Action   = "sns:Publish"
+      Resource = "arn:aws:sns:eu-west-1:111111111111:vend-tvm-events"
+    }
+    error_message = "The TVM may publish only to its own events topic."
+  }
+
+  assert {
+    condition     = aws_sns_topic.events[0].name == "vend-tvm-events" && aws_sns_topic.events[0].kms_master_key_id == "alias/aws/sns" && output.events_topic_arn == "arn:aws:sns:eu-west-1:111111111111:vend-tvm-events"
+    error_message = "The module must create an encrypted events topic named after the TVM and output its ARN."
   }
 
   assert {
@@ -376,6 +392,7 @@ run "options" {
       VEND_SOURCE_IDENTITY_PREFIX = "tvm."
       VEND_SESSION_TAGS           = "false"
       VEND_RATE_LIMIT             = "0"
+      VEND_EVENTS_TOPIC_ARN       = "arn:aws:sns:eu-west-1:111111111111:tvm-prod-events"
     })
     error_message = "The environment must follow the variables."
   }
@@ -409,6 +426,46 @@ run "options" {
     condition     = aws_cloudwatch_metric_alarm.errors[0].alarm_name == "tvm-prod-errors" && aws_iam_role.this.name == "tvm-prod"
     error_message = "Names must derive from the name variable."
   }
+}
+
+run "own_events_topic" {
+  variables {
+    events_topic_arn = "arn:aws:sns:eu-west-2:222222222222:security-alerts"
+  }
+
+  assert {
+    condition     = length(aws_sns_topic.events) == 0 && output.environment["VEND_EVENTS_TOPIC_ARN"] == var.events_topic_arn
+    error_message = "With a topic of the caller's own the module must create none and point the TVM at it."
+  }
+
+  assert {
+    condition     = [for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Resource if s.Sid == "PublishEvents"][0] == var.events_topic_arn
+    error_message = "The TVM may publish only to the given topic."
+  }
+}
+
+run "no_events" {
+  variables {
+    events_enabled = false
+  }
+
+  assert {
+    condition     = length(aws_sns_topic.events) == 0 && !contains(keys(output.environment), "VEND_EVENTS_TOPIC_ARN") && output.events_topic_arn == null
+    error_message = "Without events there is no topic and no VEND_EVENTS_TOPIC_ARN."
+  }
+
+  assert {
+    condition     = !contains([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Sid], "PublishEvents")
+    error_message = "Without events the TVM may publish nowhere."
+  }
+}
+
+run "rejects_fifo_events_topic" {
+  command = plan
+  variables {
+    events_topic_arn = "arn:aws:sns:eu-west-1:111111111111:alerts.fifo"
+  }
+  expect_failures = [var.events_topic_arn]
 }
 
 run "no_alarms" {
