@@ -76,13 +76,15 @@ vend is running on the local AWS.
 
 Try it:
   . %s
-  %s exec "$VEND_DEMO_ALLOWED_PROFILE" -- aws sts get-caller-identity
-  %s exec "$VEND_DEMO_DENIED_PROFILE" -- aws sts get-caller-identity   # denied, with the rule and reason
-  %s profiles
-  %s whoami
+  %[5]s exec "$VEND_DEMO_ALLOWED_PROFILE" -- aws sts get-caller-identity
+  %[5]s exec "$VEND_DEMO_DENIED_PROFILE" -- aws sts get-caller-identity   # denied, with the rule and reason
+  %[5]s exec --reason 'INC-1: the demo' "$VEND_DEMO_BREAKGLASS_PROFILE" -- aws sts get-caller-identity   # break-glass
+  aws sqs receive-message --endpoint-url "$AWS_ENDPOINT_URL" --queue-url "$VEND_DEMO_EVENTS_QUEUE_URL"   # its alert (AWS CLI v1 ignores AWS_ENDPOINT_URL for SQS: aws/aws-cli#8737)
+  %[5]s profiles
+  %[5]s whoami
 
 Stop and remove it: go tool mage destroy
-`, s.Front.URL, s.Moto.URL, StateDir, LocalEnvFile, rel(r.CLIPath(), r.Root), rel(r.CLIPath(), r.Root), rel(r.CLIPath(), r.Root), rel(r.CLIPath(), r.Root))
+`, s.Front.URL, s.Moto.URL, StateDir, LocalEnvFile, rel(r.CLIPath(), r.Root))
 }
 
 func rel(path, root string) string {

@@ -24,6 +24,8 @@ func (r *Runner) writeLocalEnv(s LocalState, out LocalOutputs) error {
 		"export AWS_SECRET_ACCESS_KEY=" + shellQuote(allowed.SecretAccessKey),
 		"export VEND_DEMO_ALLOWED_PROFILE=" + shellQuote(out.AllowedProfile),
 		"export VEND_DEMO_DENIED_PROFILE=" + shellQuote(out.DeniedProfile),
+		"export VEND_DEMO_BREAKGLASS_PROFILE=" + shellQuote(out.BreakglassProfile),
+		"export VEND_DEMO_EVENTS_QUEUE_URL=" + shellQuote(out.EventsQueueURL),
 		"",
 	}
 	return writePrivate(r.path(LocalEnvFile), []byte(strings.Join(lines, "\n")))
@@ -32,7 +34,8 @@ func (r *Runner) writeLocalEnv(s LocalState, out LocalOutputs) error {
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 // SmokeTest proves vending works using only an env file and the built vend: the allowed
-// profile gives the AWS CLI the role's session, the denied one is refused with a rule.
+// profile gives the AWS CLI the role's session, the denied one is refused with a rule,
+// and the break-glass one is refused without a reason and vended with one.
 func (r *Runner) SmokeTest(ctx context.Context, envFile, allowedRoleARN string) error {
 	env, err := ReadEnvFile(envFile)
 	if err != nil {
@@ -81,6 +84,24 @@ func (r *Runner) SmokeTest(ctx context.Context, envFile, allowedRoleARN string) 
 		return fmt.Errorf("the denial does not name the deciding rule:\n%s", stderr.String())
 	}
 	fmt.Fprintf(r.Stdout, "    denied:  vend exec %s → %s", denied, stderr.String())
+
+	breakglass := get("VEND_DEMO_BREAKGLASS_PROFILE")
+	cmd = exec.CommandContext(ctx, r.CLIPath(), "exec", breakglass, "--", "true")
+	cmd.Env = base
+	stderr.Reset()
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); !errors.As(err, &exitErr) || exitErr.ExitCode() != 3 || !strings.Contains(stderr.String(), "--reason") {
+		return fmt.Errorf("vend exec %s without --reason should be refused with exit code 3 and say how, got %v\n%s", breakglass, err, stderr.String())
+	}
+	cmd = exec.CommandContext(ctx, r.CLIPath(), "exec", "--no-cache", "--reason", "smoke test of the local deploy", breakglass, "--",
+		"aws", "sts", "get-caller-identity", "--query", "Arn", "--output", "text")
+	cmd.Env = base
+	stderr.Reset()
+	cmd.Stderr = &stderr
+	if arnOut, err = cmd.Output(); err != nil || !strings.Contains(string(arnOut), ":assumed-role/") {
+		return fmt.Errorf("vend exec --reason ... %s should vend, got %v %q\n%s", breakglass, err, arnOut, stderr.String())
+	}
+	fmt.Fprintf(r.Stdout, "    break-glass: refused without --reason; with one → %s", arnOut)
 	return nil
 }
 

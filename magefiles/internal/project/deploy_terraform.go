@@ -39,6 +39,8 @@ type LocalOutputs struct {
 	ProtectedRoleARNs map[string]string `json:"protected_role_arns"`
 	AllowedProfile    string            `json:"allowed_profile"`
 	DeniedProfile     string            `json:"denied_profile"`
+	BreakglassProfile string            `json:"breakglass_profile"`
+	EventsQueueURL    string            `json:"events_queue_url"`
 	DemoIdentities    map[string]struct {
 		ARN             string `json:"arn"`
 		AccessKeyID     string `json:"access_key_id"`
@@ -95,8 +97,11 @@ func parseLocalOutputs(raw []byte) (LocalOutputs, error) {
 		return out, fmt.Errorf("read terraform outputs: %w", err)
 	}
 	var missing []string
-	if out.AllowedProfile == "" || out.DeniedProfile == "" {
-		missing = append(missing, "allowed_profile/denied_profile")
+	if out.AllowedProfile == "" || out.DeniedProfile == "" || out.BreakglassProfile == "" {
+		missing = append(missing, "allowed_profile/denied_profile/breakglass_profile")
+	}
+	if out.EventsQueueURL == "" {
+		missing = append(missing, "events_queue_url")
 	}
 	if len(out.Environment) == 0 {
 		missing = append(missing, "environment")
