@@ -19,12 +19,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/vend-tvm/vend/internal/localfront"
 	"github.com/vend-tvm/vend/internal/testkit"
 	"github.com/vend-tvm/vend/lambda/assume"
 	"github.com/vend-tvm/vend/lambda/handler"
 	"github.com/vend-tvm/vend/lambda/identity"
+	"github.com/vend-tvm/vend/lambda/events"
 	"github.com/vend-tvm/vend/lambda/policystore"
 	"github.com/vend-tvm/vend/lambda/tvm"
 )
@@ -34,12 +37,14 @@ const (
 	accountID = "123456789012" // moto's default account
 	orgID     = "o-e2etest0001"
 
-	allowedProfile = "demo-readonly"
-	adminProfile   = "demo-admin"
+	allowedProfile    = "demo-readonly"
+	adminProfile      = "demo-admin"
+	breakglassProfile = "demo-breakglass"
 )
 
 // e2ePolicy is the policy the TVM under test enforces: alice may get demo-readonly,
-// mallory is denied everything by an explicit rule, and nobody may get demo-admin.
+// mallory is denied everything by an explicit rule, nobody may get demo-admin, and alice
+// may have demo-breakglass (the same role) with a reason, which publishes an event.
 const e2ePolicy = `version: 1
 profiles:
   demo-readonly:
@@ -49,6 +54,9 @@ profiles:
   demo-admin:
     role_arn: arn:aws:iam::123456789012:role/vend/demo-admin
     max_duration: 30m
+  demo-breakglass:
+    role_arn: arn:aws:iam::123456789012:role/vend/demo-admin
+    max_duration: 15m
 rules:
   - name: contractors-denied
     effect: deny
@@ -61,6 +69,11 @@ rules:
     accounts: ["123456789012"]
     profiles: ["demo-readonly"]
     reason: Engineers may read
+  - name: engineers-break-glass
+    effect: allow
+    principals: ["arn:aws:iam::123456789012:user/engineers/*"]
+    profiles: ["demo-breakglass"]
+    break_glass: true
 `
 
 // user is a demo caller created in moto: its base credentials sign requests to the TVM.
@@ -81,6 +94,8 @@ type stack struct {
 	goBin   string // the Go SDK v2 client
 	alice   user   // allowed demo-readonly
 	mallory user   // denied by contractors-denied
+
+	eventsQueueURL string // SQS queue subscribed, raw, to the TVM's events topic
 
 	decisions *testkit.Buffer // the TVM's decision log
 	frontLog  *testkit.Buffer // the front's request log
@@ -166,7 +181,11 @@ func setup(ctx context.Context) (*stack, error) {
 	if err := s.createIdentities(ctx); err != nil {
 		return fail(fmt.Errorf("create identities in moto: %w", err))
 	}
-	if err := s.startTVM(); err != nil {
+	topic, err := s.createEvents(ctx)
+	if err != nil {
+		return fail(fmt.Errorf("create the events topic and queue in moto: %w", err))
+	}
+	if err := s.startTVM(topic); err != nil {
 		return fail(fmt.Errorf("start the TVM: %w", err))
 	}
 	if s.vendBin, err = buildOrFind(ctx, dir); err != nil {
@@ -236,13 +255,36 @@ func (s *stack) createIdentities(ctx context.Context) error {
 	return err
 }
 
-// startTVM runs the real handler in this process behind the SigV4-verifying front.
-func (s *stack) startTVM() error {
+// createEvents makes the TVM's events topic and a queue subscribed to it with raw
+// delivery, as the local deploy does, and returns the topic's ARN.
+func (s *stack) createEvents(ctx context.Context) (string, error) {
+	topic, err := sns.NewFromConfig(s.awsConfig()).CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("vend-e2e-events")})
+	if err != nil {
+		return "", err
+	}
+	q := sqs.NewFromConfig(s.awsConfig())
+	queue, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("vend-e2e-events")})
+	if err != nil {
+		return "", err
+	}
+	s.eventsQueueURL = aws.ToString(queue.QueueUrl)
+	_, err = sns.NewFromConfig(s.awsConfig()).Subscribe(ctx, &sns.SubscribeInput{
+		TopicArn: topic.TopicArn, Protocol: aws.String("sqs"),
+		Endpoint:   aws.String("arn:aws:sqs:" + region + ":" + accountID + ":vend-e2e-events"),
+		Attributes: map[string]string{"RawMessageDelivery": "true"},
+	})
+	return aws.ToString(topic.TopicArn), err
+}
+
+// startTVM runs the real handler in this process behind the SigV4-verifying front,
+// publishing its events to topic through the real SNS client.
+func (s *stack) startTVM(topic string) error {
 	path := filepath.Join(s.dir, "policy.yaml")
 	if err := os.WriteFile(path, []byte(e2ePolicy), 0o600); err != nil {
 		return err
 	}
-	svc, err := tvm.New(assume.New(assume.NewClient(s.awsConfig())), policystore.File(path))
+	svc, err := tvm.New(assume.New(assume.NewClient(s.awsConfig())), policystore.File(path),
+		tvm.WithEvents(events.NewSNS(sns.NewFromConfig(s.awsConfig()), topic)), tvm.WithVersion("e2e"))
 	if err != nil {
 		return err
 	}
