@@ -25,9 +25,9 @@ import (
 	"github.com/vend-tvm/vend/internal/localfront"
 	"github.com/vend-tvm/vend/internal/testkit"
 	"github.com/vend-tvm/vend/lambda/assume"
+	"github.com/vend-tvm/vend/lambda/events"
 	"github.com/vend-tvm/vend/lambda/handler"
 	"github.com/vend-tvm/vend/lambda/identity"
-	"github.com/vend-tvm/vend/lambda/events"
 	"github.com/vend-tvm/vend/lambda/policystore"
 	"github.com/vend-tvm/vend/lambda/tvm"
 )
