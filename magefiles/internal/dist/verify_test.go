@@ -344,7 +344,7 @@ func buildDeb(t *testing.T, pkg string, files map[string]string) string {
 func fakeVend(version, commit string) string {
 	return fmt.Sprintf(`#!/bin/sh
 case "$*" in
-"version --json") printf '{"version":"%[1]s","commit":"%[2]s","go_version":"go1.26.8"}\n' ;;
+"version -o json") printf '{"version":"%[1]s","commit":"%[2]s","go_version":"go1.26.8"}\n' ;;
 "version") printf 'vend %[1]s\ncommit: %[2]s\n' ;;
 "completion bash") cat <<'EOF'
 %[3]sEOF
