@@ -49,7 +49,7 @@ func parseClock(s string, allow24 bool) (int, bool) {
 // profile, the set of rules whose profile patterns match it. Evaluate then never matches
 // profile patterns, and a pattern that matches no profile is caught here.
 func (l *loader) compile(d draft) *Policy {
-	p := &Policy{version: d.version, profiles: d.profiles, index: make(map[string]int, len(d.profiles))}
+	p := &Policy{version: d.version, profiles: d.profiles, index: make(map[string]int, len(d.profiles)), admins: d.administrators}
 	slices.SortFunc(p.profiles, func(a, b Profile) int { return strings.Compare(a.Name, b.Name) })
 	for i, prof := range p.profiles {
 		p.index[prof.Name] = i
@@ -113,7 +113,7 @@ func (l *loader) compile(d draft) *Policy {
 // patterns: compilePrincipals compiles those for all rules at once.
 func compileRule(rd ruleDraft) compiledRule {
 	r := &rd.shown
-	c := compiledRule{name: r.Name, effect: r.Effect, reason: r.Reason, breakGlass: r.BreakGlass, windows: rd.windows}
+	c := compiledRule{name: r.Name, effect: r.Effect, reason: r.Reason, breakGlass: r.BreakGlass, approval: r.Approval, windows: rd.windows}
 	if c.reason == "" {
 		verb := "allowed"
 		if r.Effect == Deny {

@@ -454,3 +454,68 @@ func TestEvaluateBreakGlass(t *testing.T) {
 		t.Errorf("rules: %+v", rules)
 	}
 }
+
+func TestEvaluateApproval(t *testing.T) {
+	p := mustParse(t, withRules(`  - name: admin-with-approval
+    effect: allow
+    principals: ["arn:aws:sts::111111111111:assumed-role/dev/*"]
+    profiles: [prod-admin]
+    approval:
+      approvers: ["arn:aws:sts::111111111111:assumed-role/lead/*", "arn:aws:sts::111111111111:assumed-role/dev/*"]
+      approvals: 2
+      grant: 4h
+  - name: readonly
+    effect: allow
+    principals: ["*"]
+    profiles: [readonly]
+administrators: ["arn:aws:sts::111111111111:assumed-role/security/*"]
+`))
+	dev := "arn:aws:sts::111111111111:assumed-role/dev/alice"
+	d := p.Evaluate(Request{PrincipalARN: dev, AccountID: "111111111111", Profile: "prod-admin", Time: time.Now()})
+	if !d.Allowed || d.Approval == nil || d.Approval.Count != 2 || d.Approval.Grant != 4*time.Hour {
+		t.Fatalf("decision %+v", d)
+	}
+	if d := p.Evaluate(Request{PrincipalARN: dev, AccountID: "111111111111", Profile: "readonly", Time: time.Now()}); d.Approval != nil {
+		t.Errorf("an ordinary rule carries an approval: %+v", d)
+	}
+	for _, tt := range []struct {
+		approver string
+		want     bool
+	}{
+		{"arn:aws:sts::111111111111:assumed-role/lead/bob", true},
+		{"arn:aws:sts::111111111111:assumed-role/dev/carol", true}, // another developer
+		{dev, false}, // the requester never counts, even when matched
+		{"arn:aws:sts::222222222222:assumed-role/lead/bob", false},
+		{"", false},
+	} {
+		if got := d.Approval.MayApprove(dev, tt.approver); got != tt.want {
+			t.Errorf("MayApprove(%q) = %v, want %v", tt.approver, got, tt.want)
+		}
+	}
+	if !p.IsAdministrator("arn:aws:sts::111111111111:assumed-role/security/eve") || p.IsAdministrator(dev) {
+		t.Error("administrators")
+	}
+	rules := p.Rules()
+	rules[0].Approval.Approvers[0] = "changed"
+	if p.Rules()[0].Approval.Approvers[0] == "changed" {
+		t.Error("Rules shares the policy's approval")
+	}
+}
+
+func TestMatchPrincipal(t *testing.T) {
+	for _, tt := range []struct {
+		pattern, arn string
+		want         bool
+	}{
+		{"*", "arn:aws:iam::1:user/a", true},
+		{"*", "", false},
+		{"arn:aws:iam::*:user/*", "arn:aws:iam::111111111111:user/a/b", true},
+		{"arn:aws:iam::111111111111:user/?", "arn:aws:iam::111111111111:user/ab", false},
+		{"arn:aws:sts::*:assumed-role/r/*", "arn:aws:iam::111111111111:role/r", false},
+		{"arn:aws:iam::*:user/a", "not an arn", false},
+	} {
+		if got := MatchPrincipal(tt.pattern, tt.arn); got != tt.want {
+			t.Errorf("MatchPrincipal(%q, %q) = %v", tt.pattern, tt.arn, got)
+		}
+	}
+}

@@ -41,6 +41,9 @@ func (p *Policy) Explain(r Request) []RuleResult {
 		if res.Matched && shown.BreakGlass {
 			res.Detail += "; break-glass: vends only with the caller's reason, and alerts"
 		}
+		if a := shown.Approval; res.Matched && a != nil {
+			res.Detail += fmt.Sprintf("; needs approval: %d from %s, then a grant of %s", a.Count, strings.Join(a.Approvers, ", "), a.Grant)
+		}
 		out[fi] = res
 	}
 	return out

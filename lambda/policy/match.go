@@ -146,6 +146,29 @@ func matchGlob(pattern, s string) bool {
 	return true
 }
 
+// MatchPrincipal reports whether arn matches pattern as a rule's principals do (IAM
+// ArnLike: each part separately, "*" and "?" within a part, "*" alone for any ARN).
+// It is for the few checks outside Evaluate, such as approvers and administrators.
+func MatchPrincipal(pattern, arn string) bool {
+	if arn == "" {
+		return false
+	}
+	if pattern == "*" {
+		return true
+	}
+	pp, ok := splitARN(pattern)
+	ap, ok2 := splitARN(arn)
+	if !ok || !ok2 {
+		return false
+	}
+	for i := range pp {
+		if !matchGlob(pp[i], ap[i]) {
+			return false
+		}
+	}
+	return true
+}
+
 // arnParts is the number of colon-separated parts of an ARN:
 // arn:partition:service:region:account:resource.
 const arnParts = 6

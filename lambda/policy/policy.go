@@ -52,7 +52,33 @@ type Rule struct {
 	// BreakGlass says the rule vends only to a caller who gives a justification, and
 	// that every such vend raises an alert.
 	BreakGlass bool
-	Line       int // line of the rule in the policy file
+	// Approval, when set, says the rule vends only within a grant that approvers gave
+	// to a request (vend request).
+	Approval *Approval
+	Line     int // line of the rule in the policy file
+}
+
+// Approval is what a rule that needs approval asks for: Count approvals from callers
+// matching Approvers (never the requester), after which the requester may vend the
+// profile for Grant.
+type Approval struct {
+	Approvers []string
+	Count     int
+	Grant     time.Duration
+}
+
+// MayApprove reports whether approver may approve a request under a: approver matches one
+// of the patterns and is not the requester.
+func (a *Approval) MayApprove(requester, approver string) bool {
+	if a == nil || approver == "" || approver == requester {
+		return false
+	}
+	for _, p := range a.Approvers {
+		if MatchPrincipal(p, approver) {
+			return true
+		}
+	}
+	return false
 }
 
 // TimeWindow is a recurring window of local wall-clock time. Nil Days means every day
@@ -114,6 +140,9 @@ type Decision struct {
 	// BreakGlass says the deciding allow rule is break-glass: the TVM vends only with
 	// the caller's justification, and alerts.
 	BreakGlass bool
+	// Approval is set when the deciding allow rule needs approval: the TVM vends only
+	// within an approved grant. It is the policy's own value: do not change it.
+	Approval *Approval
 }
 
 // Policy is a loaded, validated policy. It is immutable and safe for concurrent use.
@@ -129,6 +158,29 @@ type Policy struct {
 	cands      []uint64       // len(profiles) bitsets over rules, words each
 	principals principalIndex // the shared parts of all principal patterns
 	warnings   []Warning      // by line
+	admins     []string       // administrators: may see every request and revoke
+}
+
+// IsAdministrator reports whether arn matches one of the policy's administrators, who
+// may see every request and revoke grants and sessions.
+func (p *Policy) IsAdministrator(arn string) bool {
+	if p == nil {
+		return false
+	}
+	for _, pat := range p.admins {
+		if MatchPrincipal(pat, arn) {
+			return true
+		}
+	}
+	return false
+}
+
+// Administrators returns the policy's administrator patterns.
+func (p *Policy) Administrators() []string {
+	if p == nil {
+		return nil
+	}
+	return slices.Clone(p.admins)
 }
 
 // Hash returns "sha256:" and the hex SHA-256 of the policy file's bytes.
@@ -188,6 +240,11 @@ func (p *Policy) Rules() []Rule {
 		r.OrgIDs = slices.Clone(r.OrgIDs)
 		r.Profiles = slices.Clone(r.Profiles)
 		r.TimeWindows = slices.Clone(r.TimeWindows)
+		if r.Approval != nil {
+			a := *r.Approval
+			a.Approvers = slices.Clone(a.Approvers)
+			r.Approval = &a
+		}
 		for j := range r.TimeWindows {
 			r.TimeWindows[j].Days = slices.Clone(r.TimeWindows[j].Days)
 		}
@@ -202,6 +259,7 @@ type compiledRule struct {
 	effect     Effect
 	reason     string // never empty: defaults to "allowed by rule NAME" / "denied by rule NAME"
 	breakGlass bool
+	approval   *Approval
 	principals []arnPattern
 	accounts   stringSet
 	orgs       stringSet
@@ -395,6 +453,7 @@ func (p *Policy) Evaluate(r Request) Decision {
 					Profile:    p.profiles[pi],
 					PolicyHash: p.hash,
 					BreakGlass: rule.breakGlass,
+					Approval:   rule.approval,
 				}
 			}
 		}

@@ -34,17 +34,29 @@ var weekdays = map[string]time.Weekday{
 
 // Known fields of each mapping, in the order the error message lists them.
 var (
-	topFields     = []string{"version", "profiles", "rules"}
-	profileFields = []string{"role_arn", "max_duration", "description"}
-	ruleFields    = []string{"name", "effect", "principals", "accounts", "org_ids", "profiles", "time_windows", "reason", "break_glass"}
-	windowFields  = []string{"days", "start", "end", "timezone"}
+	topFields      = []string{"version", "profiles", "rules", "administrators"}
+	profileFields  = []string{"role_arn", "max_duration", "description"}
+	ruleFields     = []string{"name", "effect", "principals", "accounts", "org_ids", "profiles", "time_windows", "reason", "break_glass", "approval"}
+	windowFields   = []string{"days", "start", "end", "timezone"}
+	approvalFields = []string{"approvers", "approvals", "grant"}
+)
+
+// Bounds of a rule's approval: how many approvals it may want, and how long a grant may
+// last (each vend within a grant is still a session of at most an hour).
+const (
+	maxApprovals     = 10
+	minGrant         = 15 * time.Minute
+	maxGrant         = 7 * 24 * time.Hour
+	defaultGrant     = time.Hour
+	defaultApprovals = 1
 )
 
 // draft is a loaded policy before compilation.
 type draft struct {
-	version  int
-	profiles []Profile
-	rules    []ruleDraft
+	version        int
+	profiles       []Profile
+	rules          []ruleDraft
+	administrators []string
 }
 
 type ruleDraft struct {
@@ -78,6 +90,9 @@ func (l *loader) load(root *yaml.Node) draft {
 	// after it is more likely a template that rendered nothing, so only [] says "none".
 	if rn := l.optional("", top, "rules", "; write rules: [] to refuse every request"); rn != nil {
 		d.rules = l.loadRules(rn)
+	}
+	if an := l.optional("", top, "administrators", "; list ARN patterns of who may see every request and revoke, or leave the field out"); an != nil {
+		d.administrators, _ = l.stringList("administrators", an, checkARNPattern)
 	}
 	return d
 }
@@ -278,8 +293,59 @@ func (l *loader) loadRule(path string, item *yaml.Node) (ruleDraft, bool) {
 		}
 	}
 
+	if v := l.optional(path, f, "approval", "; say who approves, or leave the field out"); v != nil {
+		switch {
+		case r.Effect == Deny:
+			l.errorf(path+".approval", v, "only an allow rule can require approval: a deny rule never vends")
+		case r.BreakGlass:
+			l.errorf(path+".approval", v, "a rule is either break-glass (vends at once, with a reason) or needs approval, not both")
+		default:
+			r.Approval = l.loadApproval(path+".approval", v)
+		}
+	}
+
 	l.warnRule(path, r, principalNodes)
 	return rd, true
+}
+
+func (l *loader) loadApproval(path string, n *yaml.Node) *Approval {
+	f, ok := l.fields(path, n, approvalFields)
+	if !ok {
+		return nil
+	}
+	a := &Approval{Count: defaultApprovals, Grant: defaultGrant}
+	if v := l.required(path, l.resolve(n), f, "approvers", "; list ARN patterns of who may approve"); v != nil {
+		a.Approvers, _ = l.stringList(path+".approvers", v, checkARNPattern)
+	}
+	if v := l.optional(path, f, "approvals", "; write how many approvals are needed, or leave the field out for 1"); v != nil {
+		if s, ok := l.str(path+".approvals", v); ok {
+			n, err := strconv.Atoi(s)
+			switch {
+			case l.resolve(v).ShortTag() != "!!int" || err != nil:
+				l.errorf(path+".approvals", v, "must be a whole number, not %q", s)
+			case n < 1 || n > maxApprovals:
+				l.errorf(path+".approvals", v, "%d is outside 1..%d", n, maxApprovals)
+			default:
+				a.Count = n
+			}
+		}
+	}
+	if v := l.optional(path, f, "grant", "; write how long an approved grant lasts, such as 4h, or leave the field out for 1h"); v != nil {
+		if s, ok := l.str(path+".grant", v); ok {
+			d, err := time.ParseDuration(s)
+			switch {
+			case err != nil:
+				l.errorf(path+".grant", v, "%q is not a duration such as 30m or 4h", s)
+			case d < minGrant || d > maxGrant:
+				l.errorf(path+".grant", v, "%s is outside 15m..168h (7 days)", s)
+			case d%time.Second != 0:
+				l.errorf(path+".grant", v, "%s is not a whole number of seconds", s)
+			default:
+				a.Grant = d
+			}
+		}
+	}
+	return a
 }
 
 func (l *loader) loadWindow(path string, n *yaml.Node) (TimeWindow, window, bool) {

@@ -3,6 +3,7 @@ package test
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -111,11 +112,19 @@ type Result struct {
 	UnknownProfile bool         `json:"unknown_profile"`
 	PolicyHash     string       `json:"policy_hash"`
 	BreakGlass     bool         `json:"break_glass"`
+	Approval       *Approval    `json:"approval,omitempty"`
 	Principal      string       `json:"principal"`
 	AccountID      string       `json:"account_id"`
 	OrgID          string       `json:"org_id,omitempty"`
 	At             time.Time    `json:"at"`
 	Rules          []RuleResult `json:"rules"`
+}
+
+// Approval is what the deciding rule needs before it vends.
+type Approval struct {
+	Approvers    []string `json:"approvers"`
+	Approvals    int      `json:"approvals"`
+	GrantSeconds int      `json:"grant_seconds"`
 }
 
 // RuleResult is one rule's part in the decision.
@@ -147,6 +156,9 @@ func testRun(opts *TestOptions) error {
 		Profile: opts.Profile, RoleARN: d.Profile.RoleARN, UnknownProfile: d.UnknownProfile,
 		PolicyHash: d.PolicyHash, BreakGlass: d.BreakGlass, Principal: opts.Principal, AccountID: opts.AccountID,
 		OrgID: opts.OrgID, At: at, Rules: []RuleResult{},
+	}
+	if a := d.Approval; a != nil {
+		res.Approval = &Approval{Approvers: a.Approvers, Approvals: a.Count, GrantSeconds: int(a.Grant / time.Second)}
 	}
 	for _, r := range p.Explain(req) {
 		res.Rules = append(res.Rules, RuleResult{
@@ -181,6 +193,10 @@ func write(opts *TestOptions, r Result) error {
 	fmt.Fprintf(tw, "  reason:\t%s\n", r.Reason)
 	if r.RoleARN != "" {
 		fmt.Fprintf(tw, "  role:\t%s\n", r.RoleARN)
+	}
+	if a := r.Approval; a != nil {
+		fmt.Fprintf(tw, "  approval:\t%d from %s; then vend request grants %s (vend request %s --reason TEXT)\n",
+			a.Approvals, strings.Join(a.Approvers, ", "), time.Duration(a.GrantSeconds)*time.Second, r.Profile)
 	}
 	if r.BreakGlass {
 		fmt.Fprintf(tw, "  break-glass:\tthe TVM vends only with a reason (--reason TEXT), and every vend raises an alert\n")
