@@ -269,3 +269,62 @@ func CheckReason(s string) error {
 	}
 	return nil
 }
+
+// Routes of the access workflows. PathRequests answers GET (the requests the caller made
+// or may decide) and POST (a new request: QueryProfile, QueryReason, QueryDuration for
+// the grant); the decisions are POSTs with QueryID and an optional QueryComment.
+const (
+	PathRequests = "/v1/requests"
+	PathApprove  = "/v1/requests/approve"
+	PathReject   = "/v1/requests/reject"
+)
+
+// Query parameters of the access-workflow routes.
+const (
+	QueryID      = "id"
+	QueryComment = "comment"
+)
+
+// The statuses of an access request.
+const (
+	StatusPending  = "pending"
+	StatusApproved = "approved"
+	StatusRejected = "rejected"
+	StatusExpired  = "expired"
+	StatusRevoked  = "revoked"
+)
+
+// AccessRequest is a request for a profile that needs approval, as the TVM reports it.
+// Status is computed when it is read: an approved request whose grant has ended, or a
+// pending one past ExpiresAt, is expired.
+type AccessRequest struct {
+	ID        string    `json:"id"`
+	Status    string    `json:"status"`
+	Requester Caller    `json:"requester"`
+	Profile   string    `json:"profile"`
+	Rule      string    `json:"rule"`
+	Reason    string    `json:"reason"`
+	CreatedAt time.Time `json:"created_at"`
+	// ExpiresAt is when a pending request lapses undecided.
+	ExpiresAt time.Time `json:"expires_at"`
+	// Approvals is how many the rule needs; Decisions lists those given, and the
+	// rejection or revocation that ended the request.
+	Approvals    int        `json:"approvals_needed"`
+	GrantSeconds int        `json:"grant_seconds"`
+	GrantedUntil time.Time  `json:"granted_until,omitzero"`
+	Decisions    []Decision `json:"decisions"`
+}
+
+// Decision is one approver's approval or rejection, or a revocation.
+type Decision struct {
+	By      string    `json:"by"`
+	Action  string    `json:"action"` // approve, reject, revoke
+	At      time.Time `json:"at"`
+	Comment string    `json:"comment,omitempty"`
+}
+
+// AccessRequests is the answer to GET PathRequests.
+type AccessRequests struct {
+	Requests  []AccessRequest `json:"requests"`
+	RequestID string          `json:"request_id,omitempty"`
+}

@@ -1,0 +1,257 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/vend-tvm/vend/lambda/wire"
+)
+
+// Errors of the store. Every other failure wraps ErrUnavailable.
+var (
+	ErrNotFound    = errors.New("no such request")
+	ErrConflict    = errors.New("the request changed meanwhile")
+	ErrUnavailable = errors.New("state store unavailable")
+)
+
+// API is the part of the DynamoDB client the store uses.
+type API interface {
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	Scan(ctx context.Context, in *dynamodb.ScanInput, optFns ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
+	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+}
+
+// Retention is how long a closed request stays in the table for audit.
+const Retention = 90 * 24 * time.Hour
+
+// maxList bounds List: the table of a TVM holds its recent requests, not millions.
+const maxList = 1000
+
+// Store is the table.
+type Store struct {
+	db    API
+	table string
+}
+
+// New returns the store of table through db.
+func New(db API, table string) *Store { return &Store{db: db, table: table} }
+
+// Table returns the table's name.
+func (s *Store) Table() string { return s.table }
+
+// Grant is what an approved request lets its requester do.
+type Grant struct {
+	RequestID string
+	Until     time.Time
+}
+
+func requestKey(id string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "REQ#" + id}}
+}
+
+func grantKey(caller, profile string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "GRANT#" + caller + "#" + profile}}
+}
+
+// ttl is when DynamoDB may delete a request's item.
+func ttl(r wire.AccessRequest) string {
+	end := r.ExpiresAt
+	if r.GrantedUntil.After(end) {
+		end = r.GrantedUntil
+	}
+	return strconv.FormatInt(end.Add(Retention).Unix(), 10)
+}
+
+func unavailable(op string, err error) error {
+	return fmt.Errorf("%w: %s: %w", ErrUnavailable, op, err)
+}
+
+// Create stores a new request at version 1; an existing ID is ErrConflict.
+func (s *Store) Create(ctx context.Context, r wire.AccessRequest) error {
+	doc, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	item := requestKey(r.ID)
+	item["doc"] = &types.AttributeValueMemberS{Value: string(doc)}
+	item["version"] = &types.AttributeValueMemberN{Value: "1"}
+	item["ttl"] = &types.AttributeValueMemberN{Value: ttl(r)}
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: aws.String(s.table), Item: item,
+		ConditionExpression: aws.String("attribute_not_exists(pk)"),
+	})
+	return classify("create request", err)
+}
+
+// Get reads a request and its version, consistently.
+func (s *Store) Get(ctx context.Context, id string) (wire.AccessRequest, int, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: requestKey(id), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return wire.AccessRequest{}, 0, unavailable("get request", err)
+	}
+	if out.Item == nil {
+		return wire.AccessRequest{}, 0, ErrNotFound
+	}
+	return decode(out.Item)
+}
+
+func decode(item map[string]types.AttributeValue) (wire.AccessRequest, int, error) {
+	var r wire.AccessRequest
+	doc, ok1 := item["doc"].(*types.AttributeValueMemberS)
+	ver, ok2 := item["version"].(*types.AttributeValueMemberN)
+	if !ok1 || !ok2 {
+		return r, 0, fmt.Errorf("%w: a request item lacks doc or version", ErrUnavailable)
+	}
+	v, err := strconv.Atoi(ver.Value)
+	if err != nil {
+		return r, 0, fmt.Errorf("%w: a request item's version is not a number", ErrUnavailable)
+	}
+	if err := json.Unmarshal([]byte(doc.Value), &r); err != nil {
+		return r, 0, fmt.Errorf("%w: a request item's doc is not JSON", ErrUnavailable)
+	}
+	return r, v, nil
+}
+
+// Update writes r over the version read, as one transaction with what the change means
+// for the requester's grant: an approved r puts its grant, a revoked one deletes the
+// grant it gave (and only that one). A version that moved on is ErrConflict.
+func (s *Store) Update(ctx context.Context, r wire.AccessRequest, version int) error {
+	doc, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	items := []types.TransactWriteItem{{Update: &types.Update{
+		TableName:           aws.String(s.table),
+		Key:                 requestKey(r.ID),
+		UpdateExpression:    aws.String("SET #doc = :doc, #version = :next, #ttl = :ttl"),
+		ConditionExpression: aws.String("#version = :version"),
+		ExpressionAttributeNames: map[string]string{
+			"#doc": "doc", "#version": "version", "#ttl": "ttl",
+		},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":doc":     &types.AttributeValueMemberS{Value: string(doc)},
+			":next":    &types.AttributeValueMemberN{Value: strconv.Itoa(version + 1)},
+			":version": &types.AttributeValueMemberN{Value: strconv.Itoa(version)},
+			":ttl":     &types.AttributeValueMemberN{Value: ttl(r)},
+		},
+	}}}
+	switch r.Status {
+	case wire.StatusApproved:
+		item := grantKey(r.Requester.ARN, r.Profile)
+		item["request_id"] = &types.AttributeValueMemberS{Value: r.ID}
+		item["until"] = &types.AttributeValueMemberS{Value: r.GrantedUntil.UTC().Format(time.RFC3339Nano)}
+		item["ttl"] = &types.AttributeValueMemberN{Value: strconv.FormatInt(r.GrantedUntil.Unix(), 10)}
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table), Item: item}})
+	case wire.StatusRevoked:
+		items = append(items, types.TransactWriteItem{Delete: &types.Delete{
+			TableName:                 aws.String(s.table),
+			Key:                       grantKey(r.Requester.ARN, r.Profile),
+			ConditionExpression:       aws.String("attribute_not_exists(pk) OR request_id = :id"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":id": &types.AttributeValueMemberS{Value: r.ID}},
+		}})
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if r.Status == wire.StatusRevoked && grantReplaced(err) {
+		// A later request of the same caller holds the grant now: it is not this
+		// request's to delete. Revoke this request alone.
+		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items[:1]})
+	}
+	return classify("update request", err)
+}
+
+// grantReplaced reports whether a revocation failed only because the grant item belongs
+// to another request.
+func grantReplaced(err error) bool {
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) || len(tce.CancellationReasons) != 2 {
+		return false
+	}
+	return aws.ToString(tce.CancellationReasons[0].Code) != "ConditionalCheckFailed" &&
+		aws.ToString(tce.CancellationReasons[1].Code) == "ConditionalCheckFailed"
+}
+
+// List returns every request in the table, at most maxList.
+func (s *Store) List(ctx context.Context) ([]wire.AccessRequest, error) {
+	var out []wire.AccessRequest
+	in := &dynamodb.ScanInput{
+		TableName:                 aws.String(s.table),
+		FilterExpression:          aws.String("begins_with(pk, :req)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":req": &types.AttributeValueMemberS{Value: "REQ#"}},
+		ConsistentRead:            aws.Bool(true),
+	}
+	for {
+		page, err := s.db.Scan(ctx, in)
+		if err != nil {
+			return nil, unavailable("list requests", err)
+		}
+		for _, item := range page.Items {
+			r, _, err := decode(item)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, r)
+			if len(out) >= maxList {
+				return out, nil
+			}
+		}
+		if len(page.LastEvaluatedKey) == 0 {
+			return out, nil
+		}
+		in.ExclusiveStartKey = page.LastEvaluatedKey
+	}
+}
+
+// GrantFor returns caller's grant for profile, if there is one that has not ended at now.
+func (s *Store) GrantFor(ctx context.Context, caller, profile string, now time.Time) (Grant, bool, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: grantKey(caller, profile), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return Grant{}, false, unavailable("get grant", err)
+	}
+	if out.Item == nil {
+		return Grant{}, false, nil
+	}
+	id, ok1 := out.Item["request_id"].(*types.AttributeValueMemberS)
+	until, ok2 := out.Item["until"].(*types.AttributeValueMemberS)
+	if !ok1 || !ok2 {
+		return Grant{}, false, fmt.Errorf("%w: a grant item lacks request_id or until", ErrUnavailable)
+	}
+	t, err := time.Parse(time.RFC3339Nano, until.Value)
+	if err != nil {
+		return Grant{}, false, fmt.Errorf("%w: a grant item's until is not a time", ErrUnavailable)
+	}
+	// DynamoDB deletes expired items within days, not at once: the end is checked here.
+	if !now.Before(t) {
+		return Grant{}, false, nil
+	}
+	return Grant{RequestID: id.Value, Until: t}, true, nil
+}
+
+// classify turns a failed conditional write into ErrConflict and anything else into
+// ErrUnavailable.
+func classify(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return ErrConflict
+	}
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) {
+		for _, r := range tce.CancellationReasons {
+			if aws.ToString(r.Code) == "ConditionalCheckFailed" {
+				return ErrConflict
+			}
+		}
+	}
+	return unavailable(op, err)
+}
