@@ -43,6 +43,7 @@ type motoConfig struct {
 	env         []string
 	logPath     string
 	readyWithin time.Duration
+	serial      bool
 }
 
 // MotoOption configures StartMoto.
@@ -57,6 +58,23 @@ func WithManagedPolicies() MotoOption {
 // WithMotoEnv adds environment variables (KEY=VALUE) to moto_server's.
 func WithMotoEnv(kv ...string) MotoOption {
 	return func(c *motoConfig) { c.env = append(c.env, kv...) }
+}
+
+// serialServer is moto_server's own app served by one thread: see WithSerialRequests.
+const serialServer = `import sys
+from werkzeug.serving import run_simple
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+run_simple("127.0.0.1", int(sys.argv[1]), DomainDispatcherApplication(create_backend_app), threaded=False)
+`
+
+// WithSerialRequests serves one request at a time. moto_server answers each request on
+// its own thread and does not lock DynamoDB's conditional writes and transactions
+// against each other, as DynamoDB does: two conditional writes at once can both pass.
+// Served one at a time, every request is atomic, so that tests of the races between
+// vend's own read-decide-write loops see what DynamoDB gives them. (Do not long-poll
+// such a server: a request that waits holds every other.)
+func WithSerialRequests() MotoOption {
+	return func(c *motoConfig) { c.serial = true }
 }
 
 // WithLog writes moto's output to the file at path (default: discarded).
@@ -86,6 +104,14 @@ func StartMoto(ctx context.Context, opts ...MotoOption) (*Moto, error) {
 		return nil, err
 	}
 	args := MotoArgs(port)
+	if cfg.serial {
+		// The Python that moto_server runs with has moto; python3 on PATH is that one
+		// where moto is installed as documented (pip install).
+		args = []string{"python3", "-c", serialServer, strconv.Itoa(port)}
+		if bin, err = exec.LookPath("python3"); err != nil {
+			return nil, fmt.Errorf("find python3 for moto: %w", err)
+		}
+	}
 	cmd := exec.CommandContext(ctx, bin, args[1:]...)
 	cmd.Env = append(os.Environ(), cfg.env...)
 	// Its own process group, so that Stop also ends what a pyenv shim or moto forked.

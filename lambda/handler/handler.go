@@ -28,6 +28,9 @@ type Service interface {
 	Credentials(ctx context.Context, c identity.Caller, req tvm.CredentialsRequest) (tvm.Result, error)
 	Profiles(ctx context.Context, c identity.Caller) (tvm.ProfilesResult, error)
 	Whoami(ctx context.Context, c identity.Caller) (tvm.WhoamiResult, error)
+	Request(ctx context.Context, c identity.Caller, req tvm.CredentialsRequest) (wire.AccessRequest, error)
+	Requests(ctx context.Context, c identity.Caller) ([]wire.AccessRequest, error)
+	Decide(ctx context.Context, c identity.Caller, id, action, comment, requestID string) (wire.AccessRequest, error)
 }
 
 // Retry-After hints for answers that invite a retry.
@@ -132,6 +135,7 @@ type record struct {
 	justification  string // the caller's reason, as checked
 	breakGlass     bool
 	alerted        bool
+	accessRequest  string // the access request a vend used or a route acted on
 	err            error
 }
 
@@ -228,6 +232,15 @@ func (h *Handler) route(ctx context.Context, c identity.Caller, req Request, rec
 		return h.credentials(ctx, c, req, rec)
 	case RouteProfiles:
 		return h.profiles(ctx, c, rec)
+	case RouteRequests:
+		if req.Method == http.MethodPost {
+			return h.createRequest(ctx, c, req, rec)
+		}
+		return h.listRequests(ctx, c, rec)
+	case RouteApprove:
+		return h.decide(ctx, c, req, tvm.ActionApprove, rec)
+	case RouteReject:
+		return h.decide(ctx, c, req, tvm.ActionReject, rec)
 	default:
 		return h.whoami(ctx, c, rec)
 	}
@@ -237,7 +250,7 @@ func (h *Handler) credentials(ctx context.Context, c identity.Caller, req Reques
 	rec.profile = req.Profile
 	rec.justification = req.Reason
 	res, err := h.svc.Credentials(ctx, c, tvm.CredentialsRequest{Profile: req.Profile, Duration: req.Duration, RequestID: rec.requestID, Reason: req.Reason})
-	rec.breakGlass, rec.alerted = res.Decision.BreakGlass, res.Alerted
+	rec.breakGlass, rec.alerted, rec.accessRequest = res.Decision.BreakGlass, res.Alerted, res.AccessRequestID
 	rec.sourceIdentity = res.SourceIdentity
 	rec.policyHash = res.PolicyHash
 	rec.roleARN = res.Profile.RoleARN
@@ -341,6 +354,26 @@ func (h *Handler) coreError(rec *record, err error) response {
 		}, nil)
 	case errors.Is(err, tvm.ErrEventsUnavailable):
 		return h.fail(rec, wire.CodeEventsUnavailable, "the TVM could not raise the alert a break-glass vend needs, so it vended nothing; retry, or ask the TVM's operators to check its events topic", retryAfter(time.Second))
+	case errors.Is(err, tvm.ErrApprovalRequired):
+		return h.failWith(rec, wire.Error{
+			Code:    wire.CodeApprovalRequired,
+			Message: "this profile needs an approved request: ask with vend request PROFILE --reason TEXT, and vend it once approved",
+			Rule:    rec.rule,
+		}, nil)
+	case errors.Is(err, tvm.ErrApprovalNotNeeded):
+		return h.fail(rec, wire.CodeApprovalNotNeeded, "you may vend this profile now, without a request", nil)
+	case errors.Is(err, tvm.ErrRequestNotFound):
+		return h.fail(rec, wire.CodeRequestNotFound, "no request has this ID", nil)
+	case errors.Is(err, tvm.ErrRequestClosed):
+		return h.fail(rec, wire.CodeRequestNotPending, "the request is no longer pending: "+closedWhy(err), nil)
+	case errors.Is(err, tvm.ErrSelfApproval):
+		return h.fail(rec, wire.CodeSelfApproval, "you cannot decide your own request", nil)
+	case errors.Is(err, tvm.ErrNotApprover):
+		return h.fail(rec, wire.CodeNotAnApprover, "the policy does not name you as an approver of this request", nil)
+	case errors.Is(err, tvm.ErrAlreadyDecided):
+		return h.fail(rec, wire.CodeAlreadyDecided, "you have decided this request already", nil)
+	case errors.Is(err, tvm.ErrStateUnavailable):
+		return h.fail(rec, wire.CodeStateUnavailable, "the TVM's state table cannot be reached, so it cannot check or change requests and grants; retry later", retryAfter(time.Second))
 	case errors.Is(err, tvm.ErrUnknownProfile):
 		return h.fail(rec, wire.CodeUnknownProfile, "the policy defines no such profile", nil)
 	case errors.Is(err, tvm.ErrInvalidDuration):
@@ -415,6 +448,7 @@ func decision(rec *record) string {
 	case rec.status > 0 && rec.status < 400:
 		return "allow"
 	case rec.code == wire.CodeAccessDenied, rec.code == wire.CodePolicyInvalid, rec.code == wire.CodeReasonRequired,
+		rec.code == wire.CodeApprovalRequired, rec.code == wire.CodeSelfApproval, rec.code == wire.CodeNotAnApprover,
 		rec.code == wire.CodeUnknownProfile, rec.code == wire.CodeUnauthenticated:
 		return "deny"
 	default:
@@ -450,6 +484,7 @@ func (h *Handler) logDecision(ctx context.Context, rec *record, start time.Time)
 		slog.String("justification", rec.justification),
 		slog.Bool("break_glass", rec.breakGlass),
 		slog.Bool("alerted", rec.alerted),
+		slog.String("access_request_id", rec.accessRequest),
 		slog.Float64("latency_ms", latency),
 		slog.String("tvm_version", h.version),
 	}

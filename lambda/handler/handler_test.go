@@ -85,6 +85,15 @@ func (panicService) Profiles(context.Context, identity.Caller) (tvm.ProfilesResu
 func (panicService) Whoami(context.Context, identity.Caller) (tvm.WhoamiResult, error) {
 	panic("whoami " + testToken)
 }
+func (panicService) Request(context.Context, identity.Caller, tvm.CredentialsRequest) (wire.AccessRequest, error) {
+	panic("request")
+}
+func (panicService) Requests(context.Context, identity.Caller) ([]wire.AccessRequest, error) {
+	panic("requests")
+}
+func (panicService) Decide(context.Context, identity.Caller, string, string, string, string) (wire.AccessRequest, error) {
+	panic("decide")
+}
 
 func loadEvent(t testing.TB, name string) Event {
 	t.Helper()

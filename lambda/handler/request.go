@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/vend-tvm/vend/lambda/identity"
@@ -68,6 +69,9 @@ const (
 	RouteCredentials
 	RouteProfiles
 	RouteWhoami
+	RouteRequests // GET lists, POST files one
+	RouteApprove
+	RouteReject
 )
 
 // Request is a parsed, bounded request.
@@ -81,6 +85,11 @@ type Request struct {
 	Duration string
 	// Reason is the caller's justification, checked by wire.CheckReason; "" when absent.
 	Reason string
+	// Method is GET or POST (RouteRequests takes both).
+	Method string
+	// ID and Comment are set for RouteApprove and RouteReject.
+	ID      string
+	Comment string
 }
 
 // RequestError is a request refused before it reaches the core.
@@ -114,6 +123,12 @@ func RoutePath(r Route) string {
 		return wire.PathProfiles
 	case RouteWhoami:
 		return wire.PathWhoami
+	case RouteRequests:
+		return wire.PathRequests
+	case RouteApprove:
+		return wire.PathApprove
+	case RouteReject:
+		return wire.PathReject
 	}
 	return ""
 }
@@ -126,8 +141,25 @@ func routeOf(path string) Route {
 		return RouteProfiles
 	case wire.PathWhoami:
 		return RouteWhoami
+	case wire.PathRequests:
+		return RouteRequests
+	case wire.PathApprove:
+		return RouteApprove
+	case wire.PathReject:
+		return RouteReject
 	}
 	return RouteNone
+}
+
+// methods are what each route answers.
+func methods(r Route) []string {
+	switch r {
+	case RouteRequests:
+		return []string{http.MethodGet, http.MethodPost}
+	case RouteApprove, RouteReject:
+		return []string{http.MethodPost}
+	}
+	return []string{http.MethodGet}
 }
 
 // EventPath is rawPath (or http.path when rawPath is empty) without the stage prefix
@@ -168,18 +200,24 @@ func ParseRequest(e *Event) (Request, *RequestError) {
 	if route == RouteNone {
 		return Request{Path: path}, refuse(wire.CodeNotFound, "no such route")
 	}
-	req := Request{Route: route, Path: path}
-	if e.RequestContext.HTTP.Method != http.MethodGet {
-		return req, refuse(wire.CodeMethodNotAllowed, "only GET is allowed").withAllow(http.MethodGet)
+	req := Request{Route: route, Path: path, Method: e.RequestContext.HTTP.Method}
+	if allowed := methods(route); !slices.Contains(allowed, req.Method) {
+		list := strings.Join(allowed, ", ")
+		return req, refuse(wire.CodeMethodNotAllowed, "only "+strings.Join(allowed, " or ")+" is allowed here").withAllow(list)
 	}
 	if len(e.Body) > 0 {
-		return req, refuse(wire.CodeBadRequest, "a GET request has no body")
+		return req, refuse(wire.CodeBadRequest, "vend's requests carry their parameters in the query and have no body")
 	}
 	q, err := url.ParseQuery(e.RawQueryString)
 	if err != nil {
 		return req, refuse(wire.CodeBadRequest, "malformed query string")
 	}
-	if route != RouteCredentials {
+	switch {
+	case route == RouteApprove || route == RouteReject:
+		return parseDecision(req, q)
+	case route == RouteRequests && req.Method == http.MethodPost:
+		// A new request: a profile, a reason and optionally a grant length, as below.
+	case route != RouteCredentials:
 		return req, nil
 	}
 	profiles := q[wire.QueryProfile]
@@ -209,6 +247,28 @@ func ParseRequest(e *Event) (Request, *RequestError) {
 			return req, refuse(wire.CodeInvalidReason, err.Error()).withProfile(req.Profile)
 		}
 		req.Reason = rs[0]
+	}
+	return req, nil
+}
+
+// parseDecision reads the ID and the optional comment of an approval or rejection.
+func parseDecision(req Request, q url.Values) (Request, *RequestError) {
+	ids := q[wire.QueryID]
+	switch {
+	case len(ids) != 1:
+		return req, refuse(wire.CodeBadRequest, "give the request's id once")
+	case !tvm.ValidRequestID(ids[0]):
+		return req, refuse(wire.CodeBadRequest, "id is not a request ID (req- and 26 letters and digits)")
+	}
+	req.ID = ids[0]
+	if cs, ok := q[wire.QueryComment]; ok {
+		if len(cs) > 1 {
+			return req, refuse(wire.CodeBadRequest, "comment given more than once")
+		}
+		if err := wire.CheckReason(cs[0]); err != nil {
+			return req, refuse(wire.CodeInvalidReason, "comment: "+strings.TrimPrefix(err.Error(), "reason "))
+		}
+		req.Comment = cs[0]
 	}
 	return req, nil
 }

@@ -34,6 +34,8 @@ func TestErrorStatusesComeFromTheWireTable(t *testing.T) {
 		&tvm.DeniedError{Rule: "no-admin"}, tvm.ErrUnknownProfile, tvm.ErrInvalidDuration,
 		tvm.ErrRateLimited, tvm.ErrPolicyInvalid, tvm.ErrPolicyUnavailable, tvm.ErrTrustRefused,
 		tvm.ErrThrottled, tvm.ErrSTS, &tvm.ReasonRequiredError{Rule: "oncall"}, tvm.ErrEventsUnavailable,
+		&tvm.ApprovalRequiredError{Rule: "r", Profile: "p"}, tvm.ErrApprovalNotNeeded, tvm.ErrRequestNotFound,
+		tvm.ErrRequestClosed, tvm.ErrSelfApproval, tvm.ErrNotApprover, tvm.ErrAlreadyDecided, tvm.ErrStateUnavailable,
 		errors.New("anything else"),
 	} {
 		t.Run("core "+err.Error(), func(t *testing.T) { check(t, hs.h.coreError(&record{}, err)) })

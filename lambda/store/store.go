@@ -12,14 +12,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/vend-tvm/vend/lambda/tvm"
 	"github.com/vend-tvm/vend/lambda/wire"
 )
 
-// Errors of the store. Every other failure wraps ErrUnavailable.
+// The store's errors are the core's: a missing request is tvm.ErrRequestNotFound, a
+// lost race tvm.ErrStateConflict, and every other failure wraps tvm.ErrStateUnavailable.
 var (
-	ErrNotFound    = errors.New("no such request")
-	ErrConflict    = errors.New("the request changed meanwhile")
-	ErrUnavailable = errors.New("state store unavailable")
+	ErrNotFound    = tvm.ErrRequestNotFound
+	ErrConflict    = tvm.ErrStateConflict
+	ErrUnavailable = tvm.ErrStateUnavailable
 )
 
 // API is the part of the DynamoDB client the store uses.
@@ -47,12 +49,6 @@ func New(db API, table string) *Store { return &Store{db: db, table: table} }
 
 // Table returns the table's name.
 func (s *Store) Table() string { return s.table }
-
-// Grant is what an approved request lets its requester do.
-type Grant struct {
-	RequestID string
-	Until     time.Time
-}
 
 func requestKey(id string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "REQ#" + id}}
@@ -211,28 +207,28 @@ func (s *Store) List(ctx context.Context) ([]wire.AccessRequest, error) {
 }
 
 // GrantFor returns caller's grant for profile, if there is one that has not ended at now.
-func (s *Store) GrantFor(ctx context.Context, caller, profile string, now time.Time) (Grant, bool, error) {
+func (s *Store) GrantFor(ctx context.Context, caller, profile string, now time.Time) (tvm.Grant, bool, error) {
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: grantKey(caller, profile), ConsistentRead: aws.Bool(true)})
 	if err != nil {
-		return Grant{}, false, unavailable("get grant", err)
+		return tvm.Grant{}, false, unavailable("get grant", err)
 	}
 	if out.Item == nil {
-		return Grant{}, false, nil
+		return tvm.Grant{}, false, nil
 	}
 	id, ok1 := out.Item["request_id"].(*types.AttributeValueMemberS)
 	until, ok2 := out.Item["until"].(*types.AttributeValueMemberS)
 	if !ok1 || !ok2 {
-		return Grant{}, false, fmt.Errorf("%w: a grant item lacks request_id or until", ErrUnavailable)
+		return tvm.Grant{}, false, fmt.Errorf("%w: a grant item lacks request_id or until", ErrUnavailable)
 	}
 	t, err := time.Parse(time.RFC3339Nano, until.Value)
 	if err != nil {
-		return Grant{}, false, fmt.Errorf("%w: a grant item's until is not a time", ErrUnavailable)
+		return tvm.Grant{}, false, fmt.Errorf("%w: a grant item's until is not a time", ErrUnavailable)
 	}
 	// DynamoDB deletes expired items within days, not at once: the end is checked here.
 	if !now.Before(t) {
-		return Grant{}, false, nil
+		return tvm.Grant{}, false, nil
 	}
-	return Grant{RequestID: id.Value, Until: t}, true, nil
+	return tvm.Grant{RequestID: id.Value, Until: t}, true, nil
 }
 
 // classify turns a failed conditional write into ErrConflict and anything else into

@@ -19,7 +19,7 @@ import (
 // newStore starts moto_server and creates the table as the tvm module does.
 func newStore(t *testing.T) *Store {
 	t.Helper()
-	m := testkit.MotoForTest(t)
+	m := testkit.MotoForTest(t, testkit.WithSerialRequests())
 	db := dynamodb.NewFromConfig(aws.Config{
 		Region:       "eu-west-1",
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIASTORETEST0000000", "secret", ""),

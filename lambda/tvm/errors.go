@@ -37,6 +37,30 @@ var (
 	ErrEventsUnavailable = errors.New("events unavailable")
 )
 
+// Errors of the access workflows.
+var (
+	// ErrApprovalRequired: the deciding rule needs approval and the caller has no grant.
+	ErrApprovalRequired = errors.New("approval required")
+	// ErrApprovalNotNeeded: a request for a profile the caller may vend without one.
+	ErrApprovalNotNeeded = errors.New("approval not needed")
+	// ErrRequestNotFound: no request has the ID (or the caller may not see it).
+	ErrRequestNotFound = errors.New("no such request")
+	// ErrRequestClosed: the request is no longer pending (decided, expired, revoked), or
+	// the policy no longer asks for approval of it.
+	ErrRequestClosed = errors.New("request not pending")
+	// ErrNotApprover: the caller may not decide this request.
+	ErrNotApprover = errors.New("not an approver")
+	// ErrSelfApproval: the caller is the requester.
+	ErrSelfApproval = errors.New("self approval")
+	// ErrAlreadyDecided: the caller approved this request already.
+	ErrAlreadyDecided = errors.New("already decided")
+	// ErrStateConflict: the request changed between reading and writing it; the core
+	// reads it again and decides anew.
+	ErrStateConflict = errors.New("state changed meanwhile")
+	// ErrStateUnavailable: the state store cannot be reached or is not configured.
+	ErrStateUnavailable = errors.New("state store unavailable")
+)
+
 // ReasonRequiredError names the break-glass rule that wants a reason.
 type ReasonRequiredError struct{ Rule string }
 

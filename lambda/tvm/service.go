@@ -105,6 +105,10 @@ type Result struct {
 	AccountID string
 	// Alerted says a break-glass event was published for this vend.
 	Alerted bool
+	// AccessRequestID and GrantedUntil name the grant a vend used, when its rule needs
+	// approval.
+	AccessRequestID string
+	GrantedUntil    time.Time
 }
 
 // ProfileDecision is one profile and the decision for the caller now. The profile's
@@ -143,6 +147,18 @@ type Service struct {
 	limiter     *limiter
 	events      EventPublisher
 	version     string
+	state       StateStore
+	// onEventError hears about events that could not be published after a state change.
+	onEventError func(eventType, accessRequestID string, err error)
+}
+
+// WithEventErrors sets what hears about events that could not be published after a
+// state change (the handler logs them).
+func WithEventErrors(f func(eventType, accessRequestID string, err error)) Option {
+	return func(s *Service) error {
+		s.onEventError = f
+		return nil
+	}
 }
 
 // Option configures a Service.
@@ -278,10 +294,23 @@ func (s *Service) Credentials(ctx context.Context, c identity.Caller, req Creden
 	if d.BreakGlass && req.Reason == "" {
 		return res, &ReasonRequiredError{Rule: d.Rule}
 	}
+	var grant Grant
+	if d.Approval != nil {
+		if grant, err = s.grant(ctx, c, d); err != nil {
+			return res, err
+		}
+		res.GrantedUntil = grant.Until
+		res.AccessRequestID = grant.RequestID
+	}
 	if d.BreakGlass && s.events == nil {
 		return res, fmt.Errorf("%w: break-glass rule %s matched, and no events topic is configured", ErrEventsUnavailable, d.Rule)
 	}
 	res.DurationSeconds = effectiveSeconds(requested, d.Profile.MaxDuration)
+	if !grant.Until.IsZero() {
+		// A session within a grant ends with it, or 15 minutes (STS's least) after.
+		left := int(grant.Until.Sub(s.now()) / time.Second)
+		res.DurationSeconds = max(min(res.DurationSeconds, left), minRequestSeconds)
+	}
 
 	in := AssumeInput{
 		RoleARN:        d.Profile.RoleARN,

@@ -121,6 +121,14 @@ const (
 	CodeInvalidReason     = "invalid_reason"
 	CodeReasonRequired    = "reason_required"
 	CodeEventsUnavailable = "events_unavailable"
+	CodeApprovalRequired  = "approval_required"
+	CodeApprovalNotNeeded = "approval_not_needed"
+	CodeRequestNotFound   = "request_not_found"
+	CodeRequestNotPending = "request_not_pending"
+	CodeSelfApproval      = "self_approval"
+	CodeNotAnApprover     = "not_an_approver"
+	CodeAlreadyDecided    = "already_decided"
+	CodeStateUnavailable  = "state_unavailable"
 	CodeInternal          = "internal_error"
 )
 
@@ -158,6 +166,14 @@ var codes = []CodeInfo{
 	{Code: CodeInvalidReason, Status: 400, Meaning: "reason empty, longer than 512 bytes, not UTF-8, or holding control characters"},
 	{Code: CodeReasonRequired, Status: 403, Meaning: "a break-glass rule allows this request only with a reason"},
 	{Code: CodeEventsUnavailable, Status: 503, Meaning: "the alert a break-glass vend must raise could not be published; nothing was vended"},
+	{Code: CodeApprovalRequired, Status: 403, Meaning: "the rule needs an approved request and the caller has no grant"},
+	{Code: CodeApprovalNotNeeded, Status: 409, Meaning: "a request for a profile the caller may vend without one"},
+	{Code: CodeRequestNotFound, Status: 404, Meaning: "no request has this ID"},
+	{Code: CodeRequestNotPending, Status: 409, Meaning: "the request was decided, expired or revoked, or the policy no longer asks for it"},
+	{Code: CodeSelfApproval, Status: 403, Meaning: "a requester cannot decide their own request"},
+	{Code: CodeNotAnApprover, Status: 403, Meaning: "the policy does not name the caller as an approver of the request"},
+	{Code: CodeAlreadyDecided, Status: 409, Meaning: "the caller decided this request already"},
+	{Code: CodeStateUnavailable, Status: 503, Meaning: "the state table cannot be reached or is not configured: no request, decision or grant check"},
 	{Code: CodeInternal, Status: 500},
 }
 
@@ -222,6 +238,14 @@ type Profiles struct {
 const (
 	// EventBreakGlass: a break-glass rule vended credentials, with the caller's reason.
 	EventBreakGlass = "break_glass"
+	// EventRequestCreated: a caller asked for a profile that needs approval.
+	EventRequestCreated = "request_created"
+	// EventRequestApproved: an approver approved a request that needs more approvals.
+	EventRequestApproved = "request_approved"
+	// EventGrantStarted: the last approval a request needed; its grant has begun.
+	EventGrantStarted = "grant_started"
+	// EventRequestRejected: an approver rejected a request.
+	EventRequestRejected = "request_rejected"
 )
 
 // EventVersion is the version of the event schema.
@@ -247,6 +271,11 @@ type Event struct {
 	DurationSeconds int       `json:"duration_seconds,omitempty"`
 	Expiration      time.Time `json:"expiration,omitzero"`
 	TVMVersion      string    `json:"tvm_version,omitempty"`
+	// The request fields are set for events about an access request: its ID, its status
+	// after the event, and who decided (approver) when someone did.
+	AccessRequestID string `json:"access_request_id,omitempty"`
+	Status          string `json:"status,omitempty"`
+	By              string `json:"by,omitempty"`
 }
 
 // CheckReason says what is wrong with a justification, or nil: it must be UTF-8, from 1

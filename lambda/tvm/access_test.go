@@ -1,0 +1,299 @@
+package tvm_test
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/vend-tvm/vend/internal/testkit"
+	"github.com/vend-tvm/vend/lambda/identity"
+	"github.com/vend-tvm/vend/lambda/policy"
+	"github.com/vend-tvm/vend/lambda/policystore"
+	"github.com/vend-tvm/vend/lambda/store"
+	"github.com/vend-tvm/vend/lambda/tvm"
+	"github.com/vend-tvm/vend/lambda/wire"
+)
+
+const approvalPolicy = `version: 1
+profiles:
+  prod-admin:
+    role_arn: arn:aws:iam::111111111111:role/vend/prod-admin
+    max_duration: 1h
+  readonly:
+    role_arn: arn:aws:iam::111111111111:role/vend/readonly
+rules:
+  - name: admin-with-two-approvals
+    effect: allow
+    principals: ["arn:aws:iam::111111111111:user/dev/*"]
+    profiles: [prod-admin]
+    approval:
+      approvers: ["arn:aws:iam::111111111111:user/lead/*", "arn:aws:iam::111111111111:user/dev/*"]
+      approvals: 2
+      grant: 2h
+  - name: readonly
+    effect: allow
+    principals: ["*"]
+    profiles: [readonly]
+administrators: ["arn:aws:iam::111111111111:user/security/*"]
+`
+
+func caller(path, name string) identity.Caller {
+	return identity.Caller{ARN: "arn:aws:iam::111111111111:user/" + path + "/" + name, AccountID: "111111111111", Partition: "aws"}
+}
+
+var (
+	alice = caller("dev", "alice")
+	carol = caller("dev", "carol")
+	bob   = caller("lead", "bob")
+	dave  = caller("lead", "dave")
+	eve   = caller("security", "eve")
+	zed   = caller("other", "zed")
+)
+
+type assumer struct{ calls atomic.Int32 }
+
+func (a *assumer) AssumeRole(_ context.Context, in tvm.AssumeInput) (tvm.Credentials, error) {
+	a.calls.Add(1)
+	return tvm.Credentials{AccessKeyID: "ASIATEST", SecretAccessKey: "secret", SessionToken: "token", Expiration: time.Now().Add(in.Duration)}, nil
+}
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+func dynamoOn(endpoint string) *dynamodb.Client {
+	return dynamodb.NewFromConfig(aws.Config{
+		Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("AKIATVMTEST000000000", "secret", ""),
+		BaseEndpoint: aws.String(endpoint), RetryMaxAttempts: 1,
+	})
+}
+
+// workflow is the core with its state in a real DynamoDB table on moto.
+func workflow(t *testing.T) (*tvm.Service, *clock, *assumer) {
+	t.Helper()
+	m := testkit.MotoForTest(t, testkit.WithSerialRequests())
+	db := dynamoOn(m.URL())
+	_, err := db.CreateTable(context.Background(), &dynamodb.CreateTableInput{
+		TableName: aws.String("vend-state"), BillingMode: types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := policy.Parse([]byte(approvalPolicy))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := &clock{t: time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)}
+	a := &assumer{}
+	svc, err := tvm.New(a, policystore.Static(p, nil), tvm.WithClock(clk.now), tvm.WithState(store.New(db, "vend-state")), tvm.WithRateLimit(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc, clk, a
+}
+
+func vend(svc *tvm.Service, c identity.Caller, profile string) (tvm.Result, error) {
+	return svc.Credentials(context.Background(), c, tvm.CredentialsRequest{Profile: profile})
+}
+
+func TestRequestApproveVend(t *testing.T) {
+	svc, clk, a := workflow(t)
+	ctx := context.Background()
+
+	if _, err := vend(svc, alice, "prod-admin"); !errors.Is(err, tvm.ErrApprovalRequired) || a.calls.Load() != 0 {
+		t.Fatalf("vend without a grant: %v (%d AssumeRole calls)", err, a.calls.Load())
+	}
+	if _, err := svc.Request(ctx, alice, tvm.CredentialsRequest{Profile: "readonly", Reason: "x"}); !errors.Is(err, tvm.ErrApprovalNotNeeded) {
+		t.Errorf("a request for a profile that needs none: %v", err)
+	}
+	if _, err := svc.Request(ctx, zed, tvm.CredentialsRequest{Profile: "prod-admin", Reason: "x"}); !errors.Is(err, tvm.ErrDenied) {
+		t.Errorf("a request the policy denies: %v", err)
+	}
+	if _, err := svc.Request(ctx, alice, tvm.CredentialsRequest{Profile: "prod-admin"}); !errors.Is(err, tvm.ErrReasonRequired) {
+		t.Errorf("a request without a reason: %v", err)
+	}
+	r, err := svc.Request(ctx, alice, tvm.CredentialsRequest{Profile: "prod-admin", Reason: "CHG-7: rotate the keys"})
+	if err != nil || r.Status != wire.StatusPending || !tvm.ValidRequestID(r.ID) || r.Approvals != 2 || r.GrantSeconds != 7200 {
+		t.Fatalf("request: %+v, %v", r, err)
+	}
+
+	// The requester never counts, even though the rule names developers as approvers.
+	if _, err := svc.Decide(ctx, alice, r.ID, tvm.ActionApprove, "", ""); !errors.Is(err, tvm.ErrSelfApproval) {
+		t.Errorf("self-approval: %v", err)
+	}
+	if _, err := svc.Decide(ctx, zed, r.ID, tvm.ActionApprove, "", ""); !errors.Is(err, tvm.ErrNotApprover) {
+		t.Errorf("approval by a stranger: %v", err)
+	}
+	got, err := svc.Decide(ctx, bob, r.ID, tvm.ActionApprove, "looks right", "")
+	if err != nil || got.Status != wire.StatusPending || len(got.Decisions) != 1 {
+		t.Fatalf("first approval: %+v, %v", got, err)
+	}
+	if _, err := svc.Decide(ctx, bob, r.ID, tvm.ActionApprove, "", ""); !errors.Is(err, tvm.ErrAlreadyDecided) {
+		t.Errorf("the same approver twice: %v", err)
+	}
+	if _, err := vend(svc, alice, "prod-admin"); !errors.Is(err, tvm.ErrApprovalRequired) {
+		t.Errorf("vend with one of two approvals: %v", err)
+	}
+	got, err = svc.Decide(ctx, carol, r.ID, tvm.ActionApprove, "", "")
+	if err != nil || got.Status != wire.StatusApproved || !got.GrantedUntil.Equal(clk.now().Add(2*time.Hour)) {
+		t.Fatalf("second approval: %+v, %v", got, err)
+	}
+
+	res, err := vend(svc, alice, "prod-admin")
+	if err != nil || res.AccessRequestID != r.ID || res.DurationSeconds != 3600 {
+		t.Fatalf("vend within the grant: %+v, %v", res, err)
+	}
+	if _, err := vend(svc, carol, "prod-admin"); !errors.Is(err, tvm.ErrApprovalRequired) {
+		t.Errorf("alice's grant served carol: %v", err)
+	}
+	clk.advance(110 * time.Minute) // 10 minutes of the grant left
+	if res, err := vend(svc, alice, "prod-admin"); err != nil || res.DurationSeconds != 900 {
+		t.Errorf("near the grant's end: %d s, %v; want STS's least, 900 s", res.DurationSeconds, err)
+	}
+	clk.advance(10 * time.Minute)
+	if _, err := vend(svc, alice, "prod-admin"); !errors.Is(err, tvm.ErrApprovalRequired) {
+		t.Errorf("vend after the grant: %v", err)
+	}
+	list, err := svc.Requests(ctx, alice)
+	if err != nil || len(list) != 1 || list[0].Status != wire.StatusExpired {
+		t.Errorf("the requester's list after the grant: %+v, %v", list, err)
+	}
+	if _, err := svc.Decide(ctx, dave, r.ID, tvm.ActionApprove, "", ""); !errors.Is(err, tvm.ErrRequestClosed) {
+		t.Errorf("approving an expired request: %v", err)
+	}
+}
+
+// Four approvers at once on a request that needs two: it ends approved with exactly two
+// approvals, and the others are told it is closed.
+func TestConcurrentApprovals(t *testing.T) {
+	svc, _, _ := workflow(t)
+	ctx := context.Background()
+	r, err := svc.Request(ctx, alice, tvm.CredentialsRequest{Profile: "prod-admin", Reason: "INC-9"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	approvers := []identity.Caller{bob, carol, dave, caller("lead", "fay")}
+	errs := make([]error, len(approvers))
+	var wg sync.WaitGroup
+	for i, who := range approvers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = svc.Decide(ctx, who, r.ID, tvm.ActionApprove, "", "")
+		}()
+	}
+	wg.Wait()
+	ok := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case !errors.Is(err, tvm.ErrRequestClosed):
+			t.Errorf("a late approver: %v, want request closed", err)
+		}
+	}
+	list, _ := svc.Requests(ctx, eve)
+	if ok != 2 || len(list) != 1 || list[0].Status != wire.StatusApproved || len(list[0].Decisions) != 2 {
+		t.Errorf("%d approvals went through; the request: %+v", ok, list)
+	}
+}
+
+// An approval racing a rejection: one wins, and the request is either approved (with
+// both approvals first) or rejected, never both.
+func TestApproveRacesReject(t *testing.T) {
+	svc, _, _ := workflow(t)
+	ctx := context.Background()
+	for i := range 5 {
+		// A requester of its own each round: an earlier round's grant would serve a later one.
+		requester := caller("dev", "requester"+strconv.Itoa(i))
+		r, err := svc.Request(ctx, requester, tvm.CredentialsRequest{Profile: "prod-admin", Reason: "INC-9"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Decide(ctx, bob, r.ID, tvm.ActionApprove, "", ""); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		var approveErr, rejectErr error
+		wg.Add(2)
+		go func() { defer wg.Done(); _, approveErr = svc.Decide(ctx, carol, r.ID, tvm.ActionApprove, "", "") }()
+		go func() { defer wg.Done(); _, rejectErr = svc.Decide(ctx, dave, r.ID, tvm.ActionReject, "no", "") }()
+		wg.Wait()
+		if (approveErr == nil) == (rejectErr == nil) {
+			t.Fatalf("approve %v, reject %v: want exactly one to succeed", approveErr, rejectErr)
+		}
+		_, vendErr := vend(svc, requester, "prod-admin")
+		if approveErr == nil && vendErr != nil || rejectErr == nil && !errors.Is(vendErr, tvm.ErrApprovalRequired) {
+			t.Errorf("approve %v, reject %v, then vend: %v", approveErr, rejectErr, vendErr)
+		}
+	}
+}
+
+func TestRequestsVisibility(t *testing.T) {
+	svc, clk, _ := workflow(t)
+	ctx := context.Background()
+	r, err := svc.Request(ctx, alice, tvm.CredentialsRequest{Profile: "prod-admin", Reason: "INC-9"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		who  identity.Caller
+		want int
+	}{{alice, 1}, {bob, 1}, {carol, 1}, {eve, 1}, {zed, 0}} {
+		if got, err := svc.Requests(ctx, tt.who); err != nil || len(got) != tt.want {
+			t.Errorf("%s sees %d requests (%v), want %d", tt.who.ARN, len(got), err, tt.want)
+		}
+	}
+	if _, err := svc.Decide(ctx, bob, r.ID, tvm.ActionReject, "not now", ""); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := svc.Requests(ctx, alice); got[0].Status != wire.StatusRejected || got[0].Decisions[0].Comment != "not now" {
+		t.Errorf("after rejection: %+v", got[0])
+	}
+	r2, _ := svc.Request(ctx, alice, tvm.CredentialsRequest{Profile: "prod-admin", Reason: "again"})
+	clk.advance(tvm.PendingFor)
+	if _, err := svc.Decide(ctx, bob, r2.ID, tvm.ActionApprove, "", ""); !errors.Is(err, tvm.ErrRequestClosed) {
+		t.Errorf("approving a lapsed request: %v", err)
+	}
+	if _, err := svc.Decide(ctx, bob, "req-aaaaaaaaaaaaaaaaaaaaaaaaaa", tvm.ActionApprove, "", ""); !errors.Is(err, tvm.ErrRequestNotFound) {
+		t.Errorf("no such request: %v", err)
+	}
+}
+
+// With the table unreachable, what needs it is refused with state_unavailable and what
+// does not (a plain rule) still vends, without a call to it.
+func TestStateUnavailable(t *testing.T) {
+	p, _ := policy.Parse([]byte(approvalPolicy))
+	svc, err := tvm.New(&assumer{}, policystore.Static(p, nil), tvm.WithState(store.New(dynamoOn("http://127.0.0.1:1"), "vend-state")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := vend(svc, alice, "prod-admin"); !errors.Is(err, tvm.ErrStateUnavailable) {
+		t.Errorf("vend of an approval profile: %v", err)
+	}
+	if _, err := svc.Request(context.Background(), alice, tvm.CredentialsRequest{Profile: "prod-admin", Reason: "x"}); !errors.Is(err, tvm.ErrStateUnavailable) {
+		t.Errorf("request: %v", err)
+	}
+	if _, err := vend(svc, alice, "readonly"); err != nil {
+		t.Errorf("a plain vend needs no table: %v", err)
+	}
+	noState, _ := tvm.New(&assumer{}, policystore.Static(p, nil))
+	if _, err := vend(noState, alice, "prod-admin"); !errors.Is(err, tvm.ErrStateUnavailable) {
+		t.Errorf("vend of an approval profile without a table: %v", err)
+	}
+}
