@@ -42,6 +42,7 @@ var wantEnvironment = map[string]string{
 	"VEND_SESSION_TAGS":           "true",
 	"VEND_RATE_LIMIT":             "10",
 	"VEND_EVENTS_TOPIC_ARN":       "arn:aws:sns:" + region + ":" + account + ":vend-tvm-events",
+	"VEND_STATE_TABLE":            "vend-tvm-state",
 }
 
 // TestLocalExample applies examples/local against moto, asserts what it created, checks
@@ -146,6 +147,7 @@ func TestLocalExample(t *testing.T) {
 		"admin_role_arn":    roles["admin"],
 		"allowed_user_arn":  allowedARN,
 		"denied_user_arn":   deniedARN,
+		"approver_user_arn": "arn:aws:iam::" + account + ":user/vend-demo/vend-demo-approver",
 	}))
 	assertNoChanges(t, ctx, tf, vars)
 

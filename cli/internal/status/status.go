@@ -96,5 +96,12 @@ func IsDenied(err error) bool {
 		return true
 	}
 	var wireErr *wire.Error
-	return errors.As(err, &wireErr) && (wireErr.Code == wire.CodeAccessDenied || wireErr.Code == wire.CodeReasonRequired)
+	if !errors.As(err, &wireErr) {
+		return false
+	}
+	switch wireErr.Code {
+	case wire.CodeAccessDenied, wire.CodeReasonRequired, wire.CodeApprovalRequired, wire.CodeSelfApproval, wire.CodeNotAnApprover:
+		return true
+	}
+	return false
 }

@@ -2,6 +2,7 @@ package tvmclient
 
 import (
 	"context"
+	"net/http"
 	"testing"
 	"time"
 
@@ -38,7 +39,7 @@ func BenchmarkSign(b *testing.B) {
 	ctx := context.Background()
 	endpoint := c.endpoint(wire.PathCredentials, nil)
 	for b.Loop() {
-		if _, err := c.newRequest(ctx, endpoint, creds); err != nil {
+		if _, err := c.newRequest(ctx, http.MethodGet, endpoint, creds); err != nil {
 			b.Fatal(err)
 		}
 	}

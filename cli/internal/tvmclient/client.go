@@ -208,6 +208,46 @@ func (c *Client) Credentials(ctx context.Context, r Request) (*wire.Credentials,
 	return &out, nil
 }
 
+// CreateRequest asks for a profile that needs approval; r.Duration asks for a grant
+// shorter than the rule's.
+func (c *Client) CreateRequest(ctx context.Context, r Request) (*wire.AccessRequest, error) {
+	q := url.Values{wire.QueryProfile: {r.Profile}, wire.QueryReason: {r.Reason}}
+	if r.Duration > 0 {
+		q.Set(wire.QueryDuration, strconv.Itoa(int(r.Duration/time.Second)))
+	}
+	var out wire.AccessRequest
+	if err := c.call(ctx, http.MethodPost, wire.PathRequests, q, &out); err != nil {
+		return nil, fmt.Errorf("request profile %s: %w", r.Profile, err)
+	}
+	return &out, nil
+}
+
+// Requests lists the requests the caller made or may decide.
+func (c *Client) Requests(ctx context.Context) (*wire.AccessRequests, error) {
+	var out wire.AccessRequests
+	if err := c.get(ctx, wire.PathRequests, nil, &out); err != nil {
+		return nil, fmt.Errorf("list requests: %w", err)
+	}
+	return &out, nil
+}
+
+// Decide approves (approve true) or rejects request id, with an optional comment.
+func (c *Client) Decide(ctx context.Context, id string, approve bool, comment string) (*wire.AccessRequest, error) {
+	path, verb := wire.PathReject, "reject"
+	if approve {
+		path, verb = wire.PathApprove, "approve"
+	}
+	q := url.Values{wire.QueryID: {id}}
+	if comment != "" {
+		q.Set(wire.QueryComment, comment)
+	}
+	var out wire.AccessRequest
+	if err := c.call(ctx, http.MethodPost, path, q, &out); err != nil {
+		return nil, fmt.Errorf("%s request %s: %w", verb, id, err)
+	}
+	return &out, nil
+}
+
 // Whoami asks the TVM who it sees calling.
 func (c *Client) Whoami(ctx context.Context) (*wire.Whoami, error) {
 	var out wire.Whoami
@@ -235,10 +275,17 @@ func (c *Client) endpoint(path string, q url.Values) string {
 
 // get performs a signed GET with bounded retries and decodes a 2xx JSON body into out.
 func (c *Client) get(ctx context.Context, path string, q url.Values, out any) error {
+	return c.call(ctx, http.MethodGet, path, q, out)
+}
+
+// call sends one request, retried as the TVM's answers allow. A POST changes state, so
+// it is retried only when the TVM answered that it did nothing (429, 503), never after
+// a transport error, which may have come after the change.
+func (c *Client) call(ctx context.Context, method, path string, q url.Values, out any) error {
 	endpoint := c.endpoint(path, q)
 	var lastErr error
 	for attempt := 1; attempt <= c.maxAttempts; attempt++ {
-		retry, wait, err := c.attempt(ctx, endpoint, path, q, attempt, out)
+		retry, wait, err := c.attempt(ctx, method, endpoint, path, q, attempt, out)
 		if err == nil {
 			return nil
 		}
@@ -259,12 +306,13 @@ func (c *Client) get(ctx context.Context, path string, q url.Values, out any) er
 
 // attempt sends one request. retry says whether a failure may be retried, wait how long
 // the server asked us to wait (0: use backoff).
-func (c *Client) attempt(ctx context.Context, endpoint, path string, q url.Values, attempt int, out any) (retry bool, wait time.Duration, err error) {
+func (c *Client) attempt(ctx context.Context, method, endpoint, path string, q url.Values, attempt int, out any) (retry bool, wait time.Duration, err error) {
+	idempotent := method == http.MethodGet
 	creds, err := c.creds.Retrieve(ctx)
 	if err != nil {
 		return false, 0, &BaseCredentialsError{Err: err}
 	}
-	req, err := c.newRequest(ctx, endpoint, creds)
+	req, err := c.newRequest(ctx, method, endpoint, creds)
 	if err != nil {
 		return false, 0, err
 	}
@@ -277,12 +325,12 @@ func (c *Client) attempt(ctx context.Context, endpoint, path string, q url.Value
 		}
 		c.logger.DebugContext(ctx, "request failed", "path", path, "query", q.Encode(), "attempt", attempt,
 			"duration_ms", time.Since(start).Milliseconds(), "error", err.Error())
-		return true, 0, fmt.Errorf("call the TVM at %s: %w", c.base.Host, unwrapURLError(err))
+		return idempotent, 0, fmt.Errorf("call the TVM at %s: %w", c.base.Host, unwrapURLError(err))
 	}
 	defer resp.Body.Close()
 	body, readErr := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
 	requestID := first(resp.Header.Get(wire.HeaderRequestID), resp.Header.Get("X-Amzn-Requestid"), resp.Header.Get("Apigw-Requestid"))
-	c.logger.DebugContext(ctx, "response", "method", http.MethodGet, "path", path, "query", q.Encode(),
+	c.logger.DebugContext(ctx, "response", "method", method, "path", path, "query", q.Encode(),
 		"attempt", attempt, "status", resp.StatusCode, "request_id", requestID,
 		"duration_ms", time.Since(start).Milliseconds(), "bytes", len(body),
 		"signing_service", c.service, "signing_region", c.region)
@@ -290,7 +338,7 @@ func (c *Client) attempt(ctx context.Context, endpoint, path string, q url.Value
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return false, 0, ctxErr
 		}
-		return true, 0, fmt.Errorf("read the TVM's answer: %w", readErr)
+		return idempotent, 0, fmt.Errorf("read the TVM's answer: %w", readErr)
 	}
 	if int64(len(body)) > c.maxBody {
 		return false, 0, fmt.Errorf("the TVM's answer is larger than %d bytes", c.maxBody)
@@ -313,8 +361,8 @@ func (c *Client) attempt(ctx context.Context, endpoint, path string, q url.Value
 
 // newRequest builds a GET for endpoint signed with creds. Each attempt signs anew, so
 // that a retry after a long wait is not refused for an old signing time.
-func (c *Client) newRequest(ctx context.Context, endpoint string, creds aws.Credentials) (*http.Request, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
+func (c *Client) newRequest(ctx context.Context, method, endpoint string, creds aws.Credentials) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, method, endpoint, nil)
 	if err != nil {
 		return nil, fmt.Errorf("build request: %w", err)
 	}

@@ -23,6 +23,8 @@
 //	VEND_RATE_LIMIT              requests per second per caller and container, 0 = off (default 10)
 //	VEND_LOG_LEVEL               debug, info, warn or error for operational lines (default info);
 //	                             decision lines are always written
+//	VEND_STATE_TABLE             DynamoDB table of access requests and grants; without it a rule
+//	                             that needs approval vends nothing (503 state_unavailable)
 //	VEND_EVENTS_TOPIC_ARN        SNS topic for access-workflow events (break-glass alerts); without
 //	                             it a break-glass rule vends nothing (503 events_unavailable)
 //
@@ -43,6 +45,7 @@ import (
 	_ "time/tzdata" // policy time windows name IANA zones; provided.al2023 has no zoneinfo
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
@@ -53,6 +56,7 @@ import (
 	"github.com/vend-tvm/vend/lambda/handler"
 	"github.com/vend-tvm/vend/lambda/identity"
 	"github.com/vend-tvm/vend/lambda/policystore"
+	"github.com/vend-tvm/vend/lambda/store"
 	"github.com/vend-tvm/vend/lambda/tvm"
 )
 
@@ -81,6 +85,7 @@ type settings struct {
 	rateLimit       float64
 	logLevel        slog.Level
 	eventsTopic     arn.ARN // zero when unset
+	stateTable      string
 }
 
 // loadSettings reads and validates the configuration. exeDir is the binary's folder,
@@ -150,6 +155,13 @@ func loadSettings(getenv func(string) string, exeDir string) (settings, error) {
 			s.rateLimit = r
 		}
 	}
+	if v := strings.TrimSpace(getenv("VEND_STATE_TABLE")); v != "" {
+		if !validTableName(v) {
+			errs = append(errs, fmt.Errorf("VEND_STATE_TABLE=%q: want a DynamoDB table name (3-255 letters, digits, '_', '-', '.')", v))
+		} else {
+			s.stateTable = v
+		}
+	}
 	if v := strings.TrimSpace(getenv("VEND_EVENTS_TOPIC_ARN")); v != "" {
 		a, err := arn.Parse(v)
 		if err != nil || a.Service != "sns" || a.Region == "" || !arn.ValidAccountID(a.AccountID) || a.Resource == "" || strings.Contains(a.Resource, ":") {
@@ -164,6 +176,19 @@ func loadSettings(getenv func(string) string, exeDir string) (settings, error) {
 		}
 	}
 	return s, errors.Join(errs...)
+}
+
+// validTableName is DynamoDB's rule for table names.
+func validTableName(s string) bool {
+	if len(s) < 3 || len(s) > 255 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 // topicARN is the events topic's ARN, or "" when none is configured.
@@ -220,6 +245,12 @@ func build(ctx context.Context, getenv func(string) string, s settings, cfgErr e
 		snsCfg.Region = s.eventsTopic.Region // the topic's region, wherever the TVM runs
 		topts = append(topts, tvm.WithEvents(events.NewSNS(sns.NewFromConfig(snsCfg), topic)))
 	}
+	if s.stateTable != "" {
+		topts = append(topts, tvm.WithState(store.New(dynamodb.NewFromConfig(awsenv.ForService(awsCfg, getenv, "DynamoDB")), s.stateTable)))
+	}
+	topts = append(topts, tvm.WithEventErrors(func(typ, id string, err error) {
+		logger.Error("event_unpublished", slog.String("event_type", typ), slog.String("access_request_id", id), slog.String("error", err.Error()))
+	}))
 	svc, err := tvm.New(assume.New(assume.NewClient(awsenv.ForService(awsCfg, getenv, "STS"))), src, topts...)
 	if err != nil {
 		return fail(err)
@@ -229,7 +260,7 @@ func build(ctx context.Context, getenv func(string) string, s settings, cfgErr e
 		slog.String("policy_source", source), slog.String("policy_ttl", s.policyTTL.String()),
 		slog.String("policy_max_staleness", s.policyMaxStale.String()), slog.Bool("session_tags", s.sessionTags),
 		slog.Float64("rate_limit", s.rateLimit), slog.String("source_identity_prefix", s.prefix),
-		slog.String("events_topic", s.topicARN()))
+		slog.String("events_topic", s.topicARN()), slog.String("state_table", s.stateTable))
 	return handler.New(svc, hopts...)
 }
 

@@ -49,6 +49,12 @@ func TestLoadSettings(t *testing.T) {
 				t.Errorf("settings = %+v", s)
 			}
 		}},
+		{name: "state table", dir: withPolicy, env: map[string]string{"VEND_STATE_TABLE": "vend-tvm-state"}, check: func(t *testing.T, s settings) {
+			if s.stateTable != "vend-tvm-state" {
+				t.Errorf("settings = %+v", s)
+			}
+		}},
+		{name: "state table bad name", dir: withPolicy, env: map[string]string{"VEND_STATE_TABLE": "a/b"}, wantErr: "want a DynamoDB table name"},
 		{name: "events topic not an SNS topic", dir: withPolicy, env: map[string]string{"VEND_EVENTS_TOPIC_ARN": "arn:aws:sqs:eu-west-2:123456789012:q"}, wantErr: "want an SNS topic ARN"},
 		{name: "events topic without a region", dir: withPolicy, env: map[string]string{"VEND_EVENTS_TOPIC_ARN": "arn:aws:sns::123456789012:t"}, wantErr: "want an SNS topic ARN"},
 		{name: "events topic subscription ARN", dir: withPolicy, env: map[string]string{"VEND_EVENTS_TOPIC_ARN": "arn:aws:sns:eu-west-2:123456789012:t:0b1c"}, wantErr: "want an SNS topic ARN"},

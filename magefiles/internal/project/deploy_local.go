@@ -79,6 +79,9 @@ Try it:
   %[5]s exec "$VEND_DEMO_ALLOWED_PROFILE" -- aws sts get-caller-identity
   %[5]s exec "$VEND_DEMO_DENIED_PROFILE" -- aws sts get-caller-identity   # denied, with the rule and reason
   %[5]s exec --reason 'INC-1: the demo' "$VEND_DEMO_BREAKGLASS_PROFILE" -- aws sts get-caller-identity   # break-glass
+  %[5]s request "$VEND_DEMO_APPROVAL_PROFILE" --reason 'CHG-1: the demo'   # prints the request ID; then, as the approver:
+  AWS_ACCESS_KEY_ID=$VEND_DEMO_APPROVER_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY=$VEND_DEMO_APPROVER_SECRET_ACCESS_KEY %[5]s approve ID
+  %[5]s exec "$VEND_DEMO_APPROVAL_PROFILE" -- aws sts get-caller-identity   # within the grant
   aws sqs receive-message --endpoint-url "$AWS_ENDPOINT_URL" --queue-url "$VEND_DEMO_EVENTS_QUEUE_URL"   # its alert (AWS CLI v1 ignores AWS_ENDPOINT_URL for SQS: aws/aws-cli#8737)
   %[5]s profiles
   %[5]s whoami

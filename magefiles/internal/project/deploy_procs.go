@@ -100,7 +100,7 @@ func (r *Runner) startFront(ctx context.Context, s *LocalState, out LocalOutputs
 		s.Front = nil
 	}
 	var ids []frontIdentity
-	for _, k := range []string{"allowed", "denied"} {
+	for _, k := range []string{"allowed", "denied", "approver"} {
 		d := out.DemoIdentities[k]
 		ids = append(ids, frontIdentity{AccessKeyID: d.AccessKeyID, SecretAccessKey: d.SecretAccessKey, ARN: d.ARN, AccountID: out.AccountID})
 	}

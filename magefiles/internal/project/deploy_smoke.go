@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"time"
 )
@@ -26,6 +27,9 @@ func (r *Runner) writeLocalEnv(s LocalState, out LocalOutputs) error {
 		"export VEND_DEMO_DENIED_PROFILE=" + shellQuote(out.DeniedProfile),
 		"export VEND_DEMO_BREAKGLASS_PROFILE=" + shellQuote(out.BreakglassProfile),
 		"export VEND_DEMO_EVENTS_QUEUE_URL=" + shellQuote(out.EventsQueueURL),
+		"export VEND_DEMO_APPROVAL_PROFILE=" + shellQuote(out.ApprovalProfile),
+		"export VEND_DEMO_APPROVER_ACCESS_KEY_ID=" + shellQuote(out.DemoIdentities["approver"].AccessKeyID),
+		"export VEND_DEMO_APPROVER_SECRET_ACCESS_KEY=" + shellQuote(out.DemoIdentities["approver"].SecretAccessKey),
 		"",
 	}
 	return writePrivate(r.path(LocalEnvFile), []byte(strings.Join(lines, "\n")))
@@ -102,6 +106,52 @@ func (r *Runner) SmokeTest(ctx context.Context, envFile, allowedRoleARN string) 
 		return fmt.Errorf("vend exec --reason ... %s should vend, got %v %q\n%s", breakglass, err, arnOut, stderr.String())
 	}
 	fmt.Fprintf(r.Stdout, "    break-glass: refused without --reason; with one → %s", arnOut)
+	return r.smokeApproval(ctx, base, get)
+}
+
+// smokeApproval walks request → approve → exec on the approval profile.
+func (r *Runner) smokeApproval(ctx context.Context, base []string, get func(string) string) error {
+	profile := get("VEND_DEMO_APPROVAL_PROFILE")
+	run := func(env []string, args ...string) (string, string, int) {
+		cmd := exec.CommandContext(ctx, r.CLIPath(), args...)
+		cmd.Env = env
+		var stdout, stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		code := 0
+		var exitErr *exec.ExitError
+		if errors.As(err, &exitErr) {
+			code = exitErr.ExitCode()
+		} else if err != nil {
+			code = -1
+		}
+		return stdout.String(), stderr.String(), code
+	}
+	approver := append(slices.Clone(base), "AWS_ACCESS_KEY_ID="+get("VEND_DEMO_APPROVER_ACCESS_KEY_ID"), "AWS_SECRET_ACCESS_KEY="+get("VEND_DEMO_APPROVER_SECRET_ACCESS_KEY"))
+	before := "refused before"
+	switch _, stderr, code := run(base, "exec", "--no-cache", profile, "--", "true"); {
+	case code == 0:
+		// A deploy that reused the local AWS keeps the grant an earlier smoke test got.
+		before = "a grant from an earlier deploy still live"
+	case code != 3 || !strings.Contains(stderr, "vend request"):
+		return fmt.Errorf("vend exec %s before approval should be refused with exit code 3 and say how to ask, got %d\n%s", profile, code, stderr)
+	}
+	id, stderr, code := run(base, "request", profile, "--reason", "smoke test of the local deploy")
+	id = strings.TrimSpace(id)
+	if code != 0 || !strings.HasPrefix(id, "req-") {
+		return fmt.Errorf("vend request %s: exit %d, printed %q\n%s", profile, code, id, stderr)
+	}
+	if _, stderr, code := run(base, "approve", id); code != 3 {
+		return fmt.Errorf("the requester approving their own request should be refused with exit code 3, got %d\n%s", code, stderr)
+	}
+	if out, stderr, code := run(approver, "approve", id); code != 0 || !strings.Contains(out, "approved") {
+		return fmt.Errorf("vend approve %s as the demo approver: exit %d\n%s%s", id, code, out, stderr)
+	}
+	out, stderr, code := run(base, "exec", "--no-cache", profile, "--", "aws", "sts", "get-caller-identity", "--query", "Arn", "--output", "text")
+	if code != 0 || !strings.Contains(out, ":assumed-role/") {
+		return fmt.Errorf("vend exec %s after approval: exit %d, %q\n%s", profile, code, out, stderr)
+	}
+	fmt.Fprintf(r.Stdout, "    approval: %s; request %s approved by the demo approver → %s", before, id, out)
 	return nil
 }
 

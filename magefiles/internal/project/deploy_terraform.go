@@ -40,6 +40,7 @@ type LocalOutputs struct {
 	AllowedProfile    string            `json:"allowed_profile"`
 	DeniedProfile     string            `json:"denied_profile"`
 	BreakglassProfile string            `json:"breakglass_profile"`
+	ApprovalProfile   string            `json:"approval_profile"`
 	EventsQueueURL    string            `json:"events_queue_url"`
 	DemoIdentities    map[string]struct {
 		ARN             string `json:"arn"`
@@ -99,6 +100,9 @@ func parseLocalOutputs(raw []byte) (LocalOutputs, error) {
 	var missing []string
 	if out.AllowedProfile == "" || out.DeniedProfile == "" || out.BreakglassProfile == "" {
 		missing = append(missing, "allowed_profile/denied_profile/breakglass_profile")
+	}
+	if out.ApprovalProfile == "" || out.DemoIdentities["approver"].SecretAccessKey == "" {
+		missing = append(missing, "approval_profile/demo_identities.approver")
 	}
 	if out.EventsQueueURL == "" {
 		missing = append(missing, "events_queue_url")

@@ -25,6 +25,7 @@ provider "aws" {
   endpoints {
     apigatewayv2 = var.endpoint
     cloudwatch   = var.endpoint
+    dynamodb     = var.endpoint
     iam          = var.endpoint
     kms          = var.endpoint
     lambda       = var.endpoint
@@ -44,6 +45,7 @@ locals {
   allowed_profile    = "readonly"
   denied_profile     = "admin"
   breakglass_profile = "breakglass"
+  approval_profile   = "elevated"
 }
 
 resource "aws_kms_key" "policy" {
@@ -72,6 +74,7 @@ module "tvm" {
     admin_role_arn    = module.admin.role_arn
     allowed_user_arn  = aws_iam_user.allowed.arn
     denied_user_arn   = aws_iam_user.denied.arn
+    approver_user_arn = aws_iam_user.approver.arn
   }
   kms_key_arn = aws_kms_key.policy.arn
 
@@ -162,12 +165,20 @@ resource "aws_iam_user" "denied" {
   path = "/vend-demo/"
 }
 
+# Approves the demo caller's requests for the elevated profile, and may see and revoke
+# every request.
+resource "aws_iam_user" "approver" {
+  name = "vend-demo-approver"
+  path = "/vend-demo/"
+}
+
 # Both callers may reach the TVM: whether they get credentials is the vend policy's call,
 # which is what the demo shows.
 resource "aws_iam_user_policy" "invoke_tvm" {
   for_each = {
-    allowed = aws_iam_user.allowed.name
-    denied  = aws_iam_user.denied.name
+    allowed  = aws_iam_user.allowed.name
+    denied   = aws_iam_user.denied.name
+    approver = aws_iam_user.approver.name
   }
 
   name = "invoke-vend-tvm"
@@ -200,4 +211,8 @@ resource "aws_iam_access_key" "allowed" {
 
 resource "aws_iam_access_key" "denied" {
   user = aws_iam_user.denied.name
+}
+
+resource "aws_iam_access_key" "approver" {
+  user = aws_iam_user.approver.name
 }

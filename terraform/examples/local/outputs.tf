@@ -66,6 +66,16 @@ output "breakglass_profile" {
   value       = local.breakglass_profile
 }
 
+output "approval_profile" {
+  description = "A profile the allowed demo caller gets only after the demo approver approves a request."
+  value       = local.approval_profile
+}
+
+output "state_table_name" {
+  description = "DynamoDB table of the TVM's requests and grants."
+  value       = module.tvm.state_table_name
+}
+
 output "events_topic_arn" {
   description = "SNS topic of the TVM's events."
   value       = module.tvm.events_topic_arn
@@ -77,7 +87,7 @@ output "events_queue_url" {
 }
 
 output "demo_identities" {
-  description = "Demo callers with their access keys: allowed (the policy grants it the allowed profile) and denied (the policy refuses it everything)."
+  description = "Demo callers with their access keys: allowed (the policy grants it the allowed profile), denied (the policy refuses it everything) and approver (approves the allowed caller's requests)."
   sensitive   = true
   value = {
     allowed = {
@@ -89,6 +99,11 @@ output "demo_identities" {
       arn               = aws_iam_user.denied.arn
       access_key_id     = aws_iam_access_key.denied.id
       secret_access_key = aws_iam_access_key.denied.secret
+    }
+    approver = {
+      arn               = aws_iam_user.approver.arn
+      access_key_id     = aws_iam_access_key.approver.id
+      secret_access_key = aws_iam_access_key.approver.secret
     }
   }
 }

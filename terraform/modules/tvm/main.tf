@@ -21,6 +21,10 @@ locals {
     var.events_enabled ? "arn:${local.partition}:sns:${local.region}:${local.account_id}:${var.name}-events" : null
   )
 
+  # Access requests and grants. Built from names, as above.
+  state_table_name = var.state_enabled ? "${var.name}-state" : null
+  state_table_arn  = var.state_enabled ? "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/${var.name}-state" : null
+
   policy_document = length(var.policy_template_vars) > 0 ? templatefile(var.policy_file, var.policy_template_vars) : file(var.policy_file)
   policy_yaml     = try(yamldecode(local.policy_document), null)
   policy_role_arns = try(
@@ -42,7 +46,10 @@ locals {
     VEND_SOURCE_IDENTITY_PREFIX = var.source_identity_prefix
     VEND_SESSION_TAGS           = tostring(var.session_tags)
     VEND_RATE_LIMIT             = tostring(var.rate_limit)
-  }, local.events_topic_arn == null ? {} : { VEND_EVENTS_TOPIC_ARN = local.events_topic_arn })
+    },
+    local.events_topic_arn == null ? {} : { VEND_EVENTS_TOPIC_ARN = local.events_topic_arn },
+    local.state_table_name == null ? {} : { VEND_STATE_TABLE = local.state_table_name },
+  )
 
   assume_role_policy = {
     Version = "2012-10-17"
@@ -102,9 +109,20 @@ locals {
     },
   ]
 
+  # Items only: no table management, no queries across tables. TransactWriteItems needs
+  # the item actions it is made of.
+  state_statements = local.state_table_arn == null ? [] : [
+    {
+      Sid      = "ReadWriteState"
+      Effect   = "Allow"
+      Action   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Scan", "dynamodb:ConditionCheckItem"]
+      Resource = local.state_table_arn
+    },
+  ]
+
   execution_policy = {
     Version   = "2012-10-17"
-    Statement = concat(local.vend_statements, local.kms_statements, local.events_statements)
+    Statement = concat(local.vend_statements, local.kms_statements, local.events_statements, local.state_statements)
   }
 
   # Log lines of the policy source that get a metric filter and an alarm (see
@@ -182,6 +200,39 @@ resource "aws_sns_topic" "events" {
   tags              = var.tags
 }
 
+# State ---------------------------------------------------------------------------
+
+resource "aws_dynamodb_table" "state" {
+  count = var.state_enabled ? 1 : 0
+
+  name         = local.state_table_name
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "pk"
+
+  attribute {
+    name = "pk"
+    type = "S"
+  }
+
+  ttl {
+    attribute_name = "ttl"
+    enabled        = true
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+
+  server_side_encryption {
+    enabled     = true
+    kms_key_arn = var.state_kms_key_arn
+  }
+
+  deletion_protection_enabled = var.state_deletion_protection
+
+  tags = var.tags
+}
+
 resource "aws_lambda_function" "this" {
   function_name    = var.name
   description      = "vend token vending machine"
@@ -205,7 +256,7 @@ resource "aws_lambda_function" "this" {
   # Lambda logs to /aws/lambda/<function name>, which is the log group above; creating
   # it first keeps Lambda from creating one without retention. The role's permissions
   # must exist before the first invocation can log or vend.
-  depends_on = [aws_cloudwatch_log_group.this, aws_iam_role_policy.this, aws_sns_topic.events]
+  depends_on = [aws_cloudwatch_log_group.this, aws_iam_role_policy.this, aws_sns_topic.events, aws_dynamodb_table.state]
 }
 
 # Function URL front end -----------------------------------------------------------

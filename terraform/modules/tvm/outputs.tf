@@ -58,6 +58,11 @@ output "events_topic_arn" {
   value       = local.events_topic_arn
 }
 
+output "state_table_name" {
+  description = "DynamoDB table of the TVM's access requests and grants. Null when state is off."
+  value       = local.state_table_name
+}
+
 output "environment" {
   description = "The function's environment variables (the TVM's configuration), so a local runner can start the same bootstrap with the same settings."
   value       = tomap(local.environment)

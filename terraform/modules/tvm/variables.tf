@@ -247,6 +247,29 @@ variable "reserved_concurrency" {
   }
 }
 
+variable "state_enabled" {
+  description = "Create the DynamoDB table, NAME-state, of access requests and grants (on demand, TTL, point-in-time recovery, encrypted). Without it a rule that needs approval vends nothing."
+  type        = bool
+  default     = true
+}
+
+variable "state_kms_key_arn" {
+  description = "Optional customer managed KMS key for the state table (default: the AWS owned key). Its key policy must let the TVM role use it through DynamoDB."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.state_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[0-9a-f-]+$", var.state_kms_key_arn))
+    error_message = "The state_kms_key_arn must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)."
+  }
+}
+
+variable "state_deletion_protection" {
+  description = "Protect the state table from deletion; turn it on in production (and off again before destroying the stack)."
+  type        = bool
+  default     = false
+}
+
 variable "events_enabled" {
   description = "Create an SNS topic, NAME-events, for the TVM's access-workflow events (break-glass alerts) and let the TVM publish to it. Without a topic a break-glass rule vends nothing."
   type        = bool

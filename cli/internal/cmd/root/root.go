@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vend-tvm/vend/cli/internal/build"
+	"github.com/vend-tvm/vend/cli/internal/cmd/access"
 	"github.com/vend-tvm/vend/cli/internal/cmd/completion"
 	"github.com/vend-tvm/vend/cli/internal/cmd/console"
 	"github.com/vend-tvm/vend/cli/internal/cmd/credentialprocess"
@@ -41,6 +42,10 @@ var subcommands = []subcommand{
 	{"credential-process", func(f *factory.Factory) *cobra.Command { return credentialprocess.NewCmdCredentialProcess(f, nil) }},
 	{"export", func(f *factory.Factory) *cobra.Command { return export.NewCmdExport(f, nil) }},
 	{"console", func(f *factory.Factory) *cobra.Command { return console.NewCmdConsole(f, nil) }},
+	{"request", func(f *factory.Factory) *cobra.Command { return access.NewCmdRequest(f, nil) }},
+	{"requests", func(f *factory.Factory) *cobra.Command { return access.NewCmdRequests(f, nil) }},
+	{"approve", func(f *factory.Factory) *cobra.Command { return access.NewCmdApprove(f, nil) }},
+	{"reject", func(f *factory.Factory) *cobra.Command { return access.NewCmdReject(f, nil) }},
 	{"whoami", func(f *factory.Factory) *cobra.Command { return whoami.NewCmdWhoami(f, nil) }},
 	{"profiles", func(f *factory.Factory) *cobra.Command { return profiles.NewCmdProfiles(f, nil) }},
 	{"policy", policy.NewCmdPolicy},
@@ -185,6 +190,17 @@ func PrintError(w io.Writer, cmd *cobra.Command, err error) {
 			example = cmd.CommandPath() + " --reason 'INC-1234: payments are down' ..."
 		}
 		fmt.Fprintf(w, "  fix:        say why, and vend vends and alerts: %s\n", example)
+		if we.RequestID != "" {
+			fmt.Fprintf(w, "  request ID: %s\n", we.RequestID)
+		}
+		return
+	}
+	if errors.As(err, &we) && we.Code == wire.CodeApprovalRequired {
+		fmt.Fprintf(w, "vend: %s\n", strings.TrimSuffix(err.Error(), we.Error())+we.Message)
+		if we.Rule != "" {
+			fmt.Fprintf(w, "  rule:       %s (needs approval)\n", we.Rule)
+		}
+		fmt.Fprintf(w, "  fix:        vend request PROFILE --reason 'why you need it'; once approved, run this again\n")
 		if we.RequestID != "" {
 			fmt.Fprintf(w, "  request ID: %s\n", we.RequestID)
 		}

@@ -99,6 +99,7 @@ run "defaults" {
       VEND_SESSION_TAGS           = "true"
       VEND_RATE_LIMIT             = "10"
       VEND_EVENTS_TOPIC_ARN       = "arn:aws:sns:eu-west-1:111111111111:vend-tvm-events"
+      VEND_STATE_TABLE            = "vend-tvm-state"
     })
     error_message = "The function environment must carry the TVM contract with its defaults."
   }
@@ -168,9 +169,26 @@ run "defaults" {
   # Least privilege: exact statements.
   assert {
     condition = toset([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Sid]) == toset([
-      "AssumeProtectedRoles", "ReadPolicyParameter", "WriteOwnLogs", "PublishEvents",
+      "AssumeProtectedRoles", "ReadPolicyParameter", "WriteOwnLogs", "PublishEvents", "ReadWriteState",
     ])
-    error_message = "Without a KMS key the execution policy must have exactly the vend, parameter, log and events statements."
+    error_message = "Without a KMS key the execution policy must have exactly the vend, parameter, log, events and state statements."
+  }
+
+  assert {
+    condition = [for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s if s.Sid == "ReadWriteState"][0] == {
+      Sid      = "ReadWriteState"
+      Effect   = "Allow"
+      Action   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Scan", "dynamodb:ConditionCheckItem"]
+      Resource = "arn:aws:dynamodb:eu-west-1:111111111111:table/vend-tvm-state"
+    }
+    error_message = "The TVM may read and write items of its own state table only."
+  }
+
+  assert {
+    condition = (aws_dynamodb_table.state[0].billing_mode == "PAY_PER_REQUEST" && aws_dynamodb_table.state[0].ttl[0].attribute_name == "ttl" &&
+      aws_dynamodb_table.state[0].ttl[0].enabled && aws_dynamodb_table.state[0].point_in_time_recovery[0].enabled &&
+    aws_dynamodb_table.state[0].server_side_encryption[0].enabled)
+    error_message = "The state table must be on demand, with TTL, point-in-time recovery and encryption."
   }
 
   assert {
@@ -393,6 +411,7 @@ run "options" {
       VEND_SESSION_TAGS           = "false"
       VEND_RATE_LIMIT             = "0"
       VEND_EVENTS_TOPIC_ARN       = "arn:aws:sns:eu-west-1:111111111111:tvm-prod-events"
+      VEND_STATE_TABLE            = "tvm-prod-state"
     })
     error_message = "The environment must follow the variables."
   }
@@ -441,6 +460,17 @@ run "own_events_topic" {
   assert {
     condition     = [for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Resource if s.Sid == "PublishEvents"][0] == var.events_topic_arn
     error_message = "The TVM may publish only to the given topic."
+  }
+}
+
+run "no_state" {
+  variables {
+    state_enabled = false
+  }
+
+  assert {
+    condition     = length(aws_dynamodb_table.state) == 0 && !contains(keys(output.environment), "VEND_STATE_TABLE") && !contains([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Sid], "ReadWriteState")
+    error_message = "Without state there is no table, no VEND_STATE_TABLE and no DynamoDB permission."
   }
 }
 
