@@ -26,7 +26,7 @@ func (s *stack) drainEvents(t *testing.T) []wire.Event {
 	q := sqs.NewFromConfig(s.awsConfig())
 	var out []wire.Event
 	for {
-		got, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(s.eventsQueueURL), MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+		got, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(s.eventsQueueURL), MaxNumberOfMessages: 10})
 		if err != nil {
 			t.Fatalf("receive events: %v", err)
 		}

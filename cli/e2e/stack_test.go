@@ -18,6 +18,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dynamodbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -29,6 +31,7 @@ import (
 	"github.com/vend-tvm/vend/lambda/handler"
 	"github.com/vend-tvm/vend/lambda/identity"
 	"github.com/vend-tvm/vend/lambda/policystore"
+	"github.com/vend-tvm/vend/lambda/store"
 	"github.com/vend-tvm/vend/lambda/tvm"
 )
 
@@ -40,6 +43,7 @@ const (
 	allowedProfile    = "demo-readonly"
 	adminProfile      = "demo-admin"
 	breakglassProfile = "demo-breakglass"
+	approvalProfile   = "demo-elevated"
 )
 
 // e2ePolicy is the policy the TVM under test enforces: alice may get demo-readonly,
@@ -55,6 +59,9 @@ profiles:
     role_arn: arn:aws:iam::123456789012:role/vend/demo-admin
     max_duration: 30m
   demo-breakglass:
+    role_arn: arn:aws:iam::123456789012:role/vend/demo-admin
+    max_duration: 15m
+  demo-elevated:
     role_arn: arn:aws:iam::123456789012:role/vend/demo-admin
     max_duration: 15m
 rules:
@@ -74,6 +81,15 @@ rules:
     principals: ["arn:aws:iam::123456789012:user/engineers/*"]
     profiles: ["demo-breakglass"]
     break_glass: true
+  - name: engineers-elevated-with-approval
+    effect: allow
+    principals: ["arn:aws:iam::123456789012:user/engineers/*"]
+    profiles: ["demo-elevated"]
+    approval:
+      approvers: ["arn:aws:iam::123456789012:user/leads/*", "arn:aws:iam::123456789012:user/engineers/*"]
+      approvals: 1
+      grant: 1h
+administrators: ["arn:aws:iam::123456789012:user/leads/*"]
 `
 
 // user is a demo caller created in moto: its base credentials sign requests to the TVM.
@@ -94,6 +110,7 @@ type stack struct {
 	goBin   string // the Go SDK v2 client
 	alice   user   // allowed demo-readonly
 	mallory user   // denied by contractors-denied
+	bob     user   // a lead: approves demo-elevated requests, administrator
 
 	eventsQueueURL string // SQS queue subscribed, raw, to the TVM's events topic
 
@@ -174,12 +191,17 @@ func setup(ctx context.Context) (*stack, error) {
 		}
 	}
 	s.motoLog = filepath.Join(dir, "moto.log")
-	// Not ctx: moto must outlive setup's deadline; teardown stops it.
-	if s.moto, err = testkit.StartMoto(context.Background(), testkit.WithLog(s.motoLog)); err != nil {
+	// Not ctx: moto must outlive setup's deadline; teardown stops it. One request at a
+	// time, so that DynamoDB's conditional writes are atomic there as on AWS (see
+	// testkit.WithSerialRequests).
+	if s.moto, err = testkit.StartMoto(context.Background(), testkit.WithLog(s.motoLog), testkit.WithSerialRequests()); err != nil {
 		return fail(err)
 	}
 	if err := s.createIdentities(ctx); err != nil {
 		return fail(fmt.Errorf("create identities in moto: %w", err))
+	}
+	if err := s.createStateTable(ctx); err != nil {
+		return fail(fmt.Errorf("create the state table in moto: %w", err))
 	}
 	topic, err := s.createEvents(ctx)
 	if err != nil {
@@ -251,7 +273,22 @@ func (s *stack) createIdentities(ctx context.Context) error {
 	if s.alice, err = mk("alice", "/engineers/"); err != nil {
 		return err
 	}
-	s.mallory, err = mk("mallory", "/contractors/")
+	if s.mallory, err = mk("mallory", "/contractors/"); err != nil {
+		return err
+	}
+	s.bob, err = mk("bob", "/leads/")
+	return err
+}
+
+// stateTable is the TVM's DynamoDB table, made as the tvm module makes it.
+const stateTable = "vend-e2e-state"
+
+func (s *stack) createStateTable(ctx context.Context) error {
+	_, err := dynamodb.NewFromConfig(s.awsConfig()).CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName: aws.String(stateTable), BillingMode: dynamodbtypes.BillingModePayPerRequest,
+		AttributeDefinitions: []dynamodbtypes.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: dynamodbtypes.ScalarAttributeTypeS}},
+		KeySchema:            []dynamodbtypes.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: dynamodbtypes.KeyTypeHash}},
+	})
 	return err
 }
 
@@ -284,7 +321,8 @@ func (s *stack) startTVM(topic string) error {
 		return err
 	}
 	svc, err := tvm.New(assume.New(assume.NewClient(s.awsConfig())), policystore.File(path),
-		tvm.WithEvents(events.NewSNS(sns.NewFromConfig(s.awsConfig()), topic)), tvm.WithVersion("e2e"))
+		tvm.WithEvents(events.NewSNS(sns.NewFromConfig(s.awsConfig()), topic)), tvm.WithVersion("e2e"),
+		tvm.WithState(store.New(dynamodb.NewFromConfig(s.awsConfig()), stateTable)))
 	if err != nil {
 		return err
 	}
@@ -292,7 +330,7 @@ func (s *stack) startTVM(topic string) error {
 		handler.WithDecisionLogger(slog.New(slog.NewJSONHandler(s.decisions, nil))),
 		handler.WithLogger(slog.New(slog.NewJSONHandler(s.decisions, nil))),
 		handler.WithVersion("e2e"))
-	ids := []localfront.Identity{s.alice.identity(), s.mallory.identity()}
+	ids := []localfront.Identity{s.alice.identity(), s.mallory.identity(), s.bob.identity()}
 	front, err := localfront.New(h, ids, localfront.WithRegion(region), localfront.WithAccountID(accountID),
 		localfront.WithLogger(slog.New(slog.NewJSONHandler(s.frontLog, nil))))
 	if err != nil {

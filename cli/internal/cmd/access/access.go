@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -151,8 +152,8 @@ func requestsRun(opts *Options) error {
 }
 
 func writeTable(w io.Writer, rs []wire.AccessRequest, now time.Time) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%-30s  %-8s  %-16s  %-28s  %-9s  %s\n", "ID", "STATUS", "PROFILE", "REQUESTER", "APPROVALS", "REASON")
+	b := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(b, "ID\tSTATUS\tPROFILE\tREQUESTER\tAPPROVALS\tREASON")
 	for _, r := range rs {
 		who := r.Requester.Name
 		if who == "" {
@@ -171,18 +172,25 @@ func writeTable(w io.Writer, rs []wire.AccessRequest, now time.Time) error {
 		case st == wire.StatusApproved:
 			st += " " + short(r.GrantedUntil.Sub(now))
 		}
-		fmt.Fprintf(&b, "%-30s  %-8s  %-16s  %-28s  %d/%-7d  %s\n", r.ID, st, r.Profile, who, given, r.Approvals, r.Reason)
+		fmt.Fprintf(b, "%s\t%s\t%s\t%s\t%d/%d\t%s\n", r.ID, st, r.Profile, who, given, r.Approvals, r.Reason)
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return b.Flush()
 }
 
-// short is a duration left, rounded to minutes, as "(12m)".
+// short is a duration left, rounded to minutes, as "(1h30m left)".
 func short(d time.Duration) string {
-	if d < 0 {
-		d = 0
+	d = max(d, 0).Round(time.Minute)
+	h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+	var s string
+	switch {
+	case h == 0:
+		s = fmt.Sprintf("%dm", m)
+	case m == 0:
+		s = fmt.Sprintf("%dh", h)
+	default:
+		s = fmt.Sprintf("%dh%dm", h, m)
 	}
-	return "(" + strings.TrimSuffix(d.Round(time.Minute).String(), "0s") + ")"
+	return "(" + s + " left)"
 }
 
 func plural(n int) string {
