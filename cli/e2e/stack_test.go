@@ -19,7 +19,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	dynamodbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -284,12 +283,7 @@ func (s *stack) createIdentities(ctx context.Context) error {
 const stateTable = "vend-e2e-state"
 
 func (s *stack) createStateTable(ctx context.Context) error {
-	_, err := dynamodb.NewFromConfig(s.awsConfig()).CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName: aws.String(stateTable), BillingMode: dynamodbtypes.BillingModePayPerRequest,
-		AttributeDefinitions: []dynamodbtypes.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: dynamodbtypes.ScalarAttributeTypeS}},
-		KeySchema:            []dynamodbtypes.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: dynamodbtypes.KeyTypeHash}},
-	})
-	return err
+	return store.CreateTable(ctx, dynamodb.NewFromConfig(s.awsConfig()), stateTable)
 }
 
 // createEvents makes the TVM's events topic and a queue subscribed to it with raw

@@ -251,3 +251,21 @@ func classify(op string, err error) error {
 	}
 	return unavailable(op, err)
 }
+
+// TableAPI is the part of the DynamoDB client CreateTable uses.
+type TableAPI interface {
+	CreateTable(ctx context.Context, in *dynamodb.CreateTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
+}
+
+// CreateTable makes a table of the shape the store needs, on demand, as the tvm module
+// does, for tests and local stand-ins; the module also turns on TTL, point-in-time
+// recovery and encryption.
+func CreateTable(ctx context.Context, db TableAPI, name string) error {
+	_, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName:            aws.String(name),
+		BillingMode:          types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
+	})
+	return err
+}

@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/vend-tvm/vend/internal/testkit"
 	"github.com/vend-tvm/vend/lambda/wire"
@@ -25,13 +24,7 @@ func newStore(t *testing.T) *Store {
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIASTORETEST0000000", "secret", ""),
 		BaseEndpoint: aws.String(m.URL()),
 	})
-	_, err := db.CreateTable(context.Background(), &dynamodb.CreateTableInput{
-		TableName:            aws.String("vend-state"),
-		BillingMode:          types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}},
-		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
-	})
-	if err != nil {
+	if err := CreateTable(context.Background(), db, "vend-state"); err != nil {
 		t.Fatal(err)
 	}
 	return New(db, "vend-state")

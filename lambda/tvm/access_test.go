@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/vend-tvm/vend/internal/testkit"
 	"github.com/vend-tvm/vend/lambda/identity"
@@ -86,12 +85,7 @@ func workflow(t *testing.T) (*tvm.Service, *clock, *assumer) {
 	t.Helper()
 	m := testkit.MotoForTest(t, testkit.WithSerialRequests())
 	db := dynamoOn(m.URL())
-	_, err := db.CreateTable(context.Background(), &dynamodb.CreateTableInput{
-		TableName: aws.String("vend-state"), BillingMode: types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}},
-		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
-	})
-	if err != nil {
+	if err := store.CreateTable(context.Background(), db, "vend-state"); err != nil {
 		t.Fatal(err)
 	}
 	p, err := policy.Parse([]byte(approvalPolicy))
