@@ -97,19 +97,24 @@ func TestLocalExample(t *testing.T) {
 		}
 	})
 
-	// The events topic exists and delivers to the demo queue, raw: publish as the TVM
-	// does and read the same body back.
-	t.Run("events reach the queue", func(t *testing.T) {
-		var topic, queueURL string
+	// The events topic exists and delivers: subscribe a queue, raw, as the deploy does,
+	// publish as the TVM does and read the same body back.
+	t.Run("events reach a subscriber", func(t *testing.T) {
+		var topic string
 		output(t, outputs, "events_topic_arn", &topic)
-		output(t, outputs, "events_queue_url", &queueURL)
-		if topic != wantEnvironment["VEND_EVENTS_TOPIC_ARN"] || queueURL == "" {
-			t.Fatalf("events_topic_arn, events_queue_url = %q, %q", topic, queueURL)
+		if topic != wantEnvironment["VEND_EVENTS_TOPIC_ARN"] {
+			t.Fatalf("events_topic_arn = %q", topic)
 		}
+		q := sqs.NewFromConfig(cfg)
+		queue, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("events-reader")})
+		must(t, "create queue", err)
+		_, err = sns.NewFromConfig(cfg).Subscribe(ctx, &sns.SubscribeInput{TopicArn: aws.String(topic), Protocol: aws.String("sqs"),
+			Endpoint: aws.String("arn:aws:sqs:" + region + ":" + account + ":events-reader"), Attributes: map[string]string{"RawMessageDelivery": "true"}})
+		must(t, "subscribe", err)
 		body := `{"version":1,"type":"break_glass","profile":"breakglass"}`
-		_, err := sns.NewFromConfig(cfg).Publish(ctx, &sns.PublishInput{TopicArn: aws.String(topic), Message: aws.String(body)})
+		_, err = sns.NewFromConfig(cfg).Publish(ctx, &sns.PublishInput{TopicArn: aws.String(topic), Message: aws.String(body)})
 		must(t, "publish", err)
-		got, err := sqs.NewFromConfig(cfg).ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(queueURL), WaitTimeSeconds: 2, MaxNumberOfMessages: 10})
+		got, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: queue.QueueUrl, MaxNumberOfMessages: 10})
 		must(t, "receive", err)
 		if len(got.Messages) != 1 || aws.ToString(got.Messages[0].Body) != body {
 			t.Errorf("queue holds %d messages (%v), want the published body once, raw", len(got.Messages), got.Messages)

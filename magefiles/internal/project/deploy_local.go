@@ -1,6 +1,7 @@
 package project
 
 import (
+	"strings"
 	"context"
 	"errors"
 	"fmt"
@@ -47,6 +48,13 @@ func (r *Runner) DeployLocal(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
+	if err := r.Step("subscribe a queue to the events topic", func() error {
+		var err error
+		out.EventsQueueURL, err = r.subscribeEventsQueue(ctx, state.Moto.URL, out)
+		return err
+	}); err != nil {
+		return err
+	}
 	if err := r.Step("start the TVM under the Runtime Interface Emulator", func() error {
 		return r.startRIE(ctx, &state, rie, out)
 	}); err != nil {
@@ -65,6 +73,28 @@ func (r *Runner) DeployLocal(ctx context.Context) error {
 	}
 	r.printLocalHowTo(state, out)
 	return nil
+}
+
+// subscribeEventsQueue makes a queue on the local AWS and subscribes it, with raw
+// delivery, to the TVM's events topic, so that the demo and the smoke test can read the
+// events. It is a reader for the demo, not part of the stack: Terraform's AWS provider
+// waits 25 seconds after creating any queue for AWS to settle
+// (hashicorp/terraform-provider-aws#27393), which the local AWS never needs, so the
+// deploy makes it with the AWS CLI. In a real account, subscribe what your team reads.
+func (r *Runner) subscribeEventsQueue(ctx context.Context, endpoint string, out LocalOutputs) (string, error) {
+	env := []string{"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_REGION=" + out.Region, "AWS_DEFAULT_REGION=" + out.Region, "AWS_ENDPOINT_URL=" + endpoint}
+	aws := func(args ...string) (string, error) {
+		return r.Output(ctx, Cmd{Env: env, Args: append([]string{"aws", "--endpoint-url", endpoint, "--output", "text"}, args...)})
+	}
+	name := out.FunctionName + "-events"
+	url, err := aws("sqs", "create-queue", "--queue-name", name, "--query", "QueueUrl")
+	if err != nil {
+		return "", err
+	}
+	queueARN := "arn:aws:sqs:" + out.Region + ":" + out.AccountID + ":" + name
+	_, err = aws("sns", "subscribe", "--topic-arn", out.EventsTopicARN, "--protocol", "sqs", "--notification-endpoint", queueARN,
+		"--attributes", "RawMessageDelivery=true")
+	return strings.TrimSpace(url), err
 }
 
 func (r *Runner) printLocalHowTo(s LocalState, out LocalOutputs) {

@@ -41,7 +41,9 @@ type LocalOutputs struct {
 	DeniedProfile     string            `json:"denied_profile"`
 	BreakglassProfile string            `json:"breakglass_profile"`
 	ApprovalProfile   string            `json:"approval_profile"`
-	EventsQueueURL    string            `json:"events_queue_url"`
+	EventsTopicARN    string            `json:"events_topic_arn"`
+	// EventsQueueURL is the demo queue subscribed to the topic (subscribeEventsQueue).
+	EventsQueueURL string `json:"-"`
 	DemoIdentities    map[string]struct {
 		ARN             string `json:"arn"`
 		AccessKeyID     string `json:"access_key_id"`
@@ -104,8 +106,8 @@ func parseLocalOutputs(raw []byte) (LocalOutputs, error) {
 	if out.ApprovalProfile == "" || out.DemoIdentities["approver"].SecretAccessKey == "" {
 		missing = append(missing, "approval_profile/demo_identities.approver")
 	}
-	if out.EventsQueueURL == "" {
-		missing = append(missing, "events_queue_url")
+	if out.EventsTopicARN == "" {
+		missing = append(missing, "events_topic_arn")
 	}
 	if len(out.Environment) == 0 {
 		missing = append(missing, "environment")

@@ -31,7 +31,6 @@ provider "aws" {
     lambda       = var.endpoint
     logs         = var.endpoint
     sns          = var.endpoint
-    sqs          = var.endpoint
     ssm          = var.endpoint
     sts          = var.endpoint
   }
@@ -80,37 +79,6 @@ module "tvm" {
 
   allowed_account_ids = [local.account_id]
   alarm_sns_topic_arn = aws_sns_topic.alarms.arn
-}
-
-# The TVM's events (break-glass alerts) land in a queue, where the demo and the tests read
-# them; in a real account, subscribe email, chat (AWS Chatbot) or EventBridge instead.
-resource "aws_sqs_queue" "events" {
-  name                    = "${local.name}-events"
-  sqs_managed_sse_enabled = true
-}
-
-resource "aws_sqs_queue_policy" "events" {
-  queue_url = aws_sqs_queue.events.id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid       = "FromTheEventsTopic"
-        Effect    = "Allow"
-        Principal = { Service = "sns.amazonaws.com" }
-        Action    = "sqs:SendMessage"
-        Resource  = aws_sqs_queue.events.arn
-        Condition = { ArnEquals = { "aws:SourceArn" = module.tvm.events_topic_arn } }
-      },
-    ]
-  })
-}
-
-resource "aws_sns_topic_subscription" "events" {
-  topic_arn            = module.tvm.events_topic_arn
-  protocol             = "sqs"
-  endpoint             = aws_sqs_queue.events.arn
-  raw_message_delivery = true # the message body is the event's JSON
 }
 
 module "readonly" {

@@ -77,13 +77,8 @@ output "state_table_name" {
 }
 
 output "events_topic_arn" {
-  description = "SNS topic of the TVM's events."
+  description = "SNS topic of the TVM's events; go tool mage deploy subscribes a queue to it (VEND_DEMO_EVENTS_QUEUE_URL)."
   value       = module.tvm.events_topic_arn
-}
-
-output "events_queue_url" {
-  description = "SQS queue subscribed to the events topic (raw delivery: each message body is one event's JSON)."
-  value       = aws_sqs_queue.events.url
 }
 
 output "demo_identities" {
