@@ -8,6 +8,7 @@
 //
 //	REQ#<id>                    a request: its JSON (doc), version, ttl
 //	GRANT#<caller ARN>#<profile> the grant of an approved request: request_id, until, ttl
+//	RATE#<rate key>#<unix second> the shared rate limit's count for one second: n, ttl
 //
 // A grant item is written in the same transaction as the approval that completes its
 // request, and deleted in the same transaction as the request's revocation. The table's

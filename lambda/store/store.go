@@ -29,6 +29,7 @@ type API interface {
 	GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	Scan(ctx context.Context, in *dynamodb.ScanInput, optFns ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
+	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 }
 
@@ -268,4 +269,30 @@ func CreateTable(ctx context.Context, db TableAPI, name string) error {
 		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
 	})
 	return err
+}
+
+// Take counts one request for key in the one-second window starting at window and
+// reports whether the window had fewer than limit: one conditional update, atomic
+// across every container. A window's item goes a minute after it ends.
+func (s *Store) Take(ctx context.Context, key string, window time.Time, limit int) (bool, error) {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(s.table),
+		Key:                      map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "RATE#" + key + "#" + strconv.FormatInt(window.Unix(), 10)}},
+		UpdateExpression:         aws.String("ADD #n :one SET #ttl = :ttl"),
+		ConditionExpression:      aws.String("attribute_not_exists(#n) OR #n < :limit"),
+		ExpressionAttributeNames: map[string]string{"#n": "n", "#ttl": "ttl"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":one":   &types.AttributeValueMemberN{Value: "1"},
+			":limit": &types.AttributeValueMemberN{Value: strconv.Itoa(limit)},
+			":ttl":   &types.AttributeValueMemberN{Value: strconv.FormatInt(window.Add(time.Minute).Unix(), 10)},
+		},
+	})
+	switch err := classify("count request", err); {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, ErrConflict):
+		return false, nil
+	default:
+		return false, err
+	}
 }

@@ -48,7 +48,7 @@ const maxDecideAttempts = 8
 // with a rule that needs approval. req.Duration, when set, asks for a grant shorter than
 // the rule's; req.Reason is required.
 func (s *Service) Request(ctx context.Context, c identity.Caller, req CredentialsRequest) (wire.AccessRequest, error) {
-	if err := s.allow(c); err != nil {
+	if err := s.allow(ctx, c); err != nil {
 		return wire.AccessRequest{}, err
 	}
 	d, err := s.decide(ctx, c.Wire(), req.Profile)
@@ -131,7 +131,7 @@ func (s *Service) decide(ctx context.Context, c wire.Caller, profile string) (po
 // Requests lists the requests the caller made, may decide now, or, for the policy's
 // administrators, all of them; newest first.
 func (s *Service) Requests(ctx context.Context, c identity.Caller) ([]wire.AccessRequest, error) {
-	if err := s.allow(c); err != nil {
+	if err := s.allow(ctx, c); err != nil {
 		return nil, err
 	}
 	if s.state == nil {
@@ -196,7 +196,7 @@ const (
 // rule's count approves the request and starts its grant. Every write is conditional on
 // what was read; a lost race reads again and decides on what the winner wrote.
 func (s *Service) Decide(ctx context.Context, c identity.Caller, id, action, comment, requestID string) (wire.AccessRequest, error) {
-	if err := s.allow(c); err != nil {
+	if err := s.allow(ctx, c); err != nil {
 		return wire.AccessRequest{}, err
 	}
 	if s.state == nil {

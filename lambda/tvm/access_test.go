@@ -291,3 +291,81 @@ func TestStateUnavailable(t *testing.T) {
 		t.Errorf("vend of an approval profile without a table: %v", err)
 	}
 }
+
+// Two containers sharing one table enforce one limit: a caller gets the burst per
+// second across both, not per container; others have their own.
+func TestSharedRateLimit(t *testing.T) {
+	m := testkit.MotoForTest(t, testkit.WithSerialRequests())
+	db := dynamoOn(m.URL())
+	if err := store.CreateTable(context.Background(), db, "vend-state"); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := policy.Parse([]byte(approvalPolicy))
+	clk := &clock{t: time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)}
+	shared := store.New(db, "vend-state")
+	newSvc := func() *tvm.Service {
+		svc, err := tvm.New(&assumer{}, policystore.Static(p, nil), tvm.WithClock(clk.now), tvm.WithRateLimit(1, 3), tvm.WithSharedRateLimit(shared, false))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return svc
+	}
+	a, b := newSvc(), newSvc()
+	for i, svc := range []*tvm.Service{a, b, a} {
+		if _, err := vend(svc, alice, "readonly"); err != nil {
+			t.Fatalf("request %d within the burst: %v", i+1, err)
+		}
+	}
+	_, err := vend(b, alice, "readonly")
+	if !errors.Is(err, tvm.ErrRateLimited) || tvm.RetryAfter(err, 0) != time.Second {
+		t.Errorf("the 4th request in the second, on the other container: %v, want rate limited with a retry in 1s", err)
+	}
+	if _, err := vend(b, zed, "readonly"); err != nil {
+		t.Errorf("another caller: %v", err)
+	}
+	clk.advance(time.Second)
+	if _, err := vend(b, alice, "readonly"); err != nil {
+		t.Errorf("the next second: %v", err)
+	}
+
+	down := store.New(dynamoOn("http://127.0.0.1:1"), "vend-state")
+	closed, _ := tvm.New(&assumer{}, policystore.Static(p, nil), tvm.WithRateLimit(1, 3), tvm.WithSharedRateLimit(down, false))
+	if _, err := vend(closed, alice, "readonly"); !errors.Is(err, tvm.ErrStateUnavailable) {
+		t.Errorf("store down, fail closed: %v", err)
+	}
+	local, _ := tvm.New(&assumer{}, policystore.Static(p, nil), tvm.WithRateLimit(1, 3), tvm.WithSharedRateLimit(down, true))
+	if _, err := vend(local, alice, "readonly"); err != nil {
+		t.Errorf("store down, this container's limit: %v", err)
+	}
+}
+
+// BenchmarkVendRateLimit is a warm vend with the per-container limit (local) and with
+// the shared limit in DynamoDB on moto (shared): the shared limit's one conditional
+// update per vend is its whole cost. Both use the same in-process assumer.
+func BenchmarkVendRateLimit(b *testing.B) {
+	m := testkit.MotoForTest(b)
+	db := dynamoOn(m.URL())
+	if err := store.CreateTable(context.Background(), db, "vend-state"); err != nil {
+		b.Fatal(err)
+	}
+	p, _ := policy.Parse([]byte(approvalPolicy))
+	for _, bc := range []struct {
+		name string
+		opts []tvm.Option
+	}{
+		{"local", []tvm.Option{tvm.WithRateLimit(1e9, 1e9)}},
+		{"shared", []tvm.Option{tvm.WithRateLimit(1e9, 1e9), tvm.WithSharedRateLimit(store.New(db, "vend-state"), false)}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			svc, err := tvm.New(&assumer{}, policystore.Static(p, nil), bc.opts...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				if _, err := vend(svc, alice, "readonly"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -148,6 +148,7 @@ type Service struct {
 	events      EventPublisher
 	version     string
 	state       StateStore
+	shared      *sharedLimit
 	// onEventError hears about events that could not be published after a state change.
 	onEventError func(eventType, accessRequestID string, err error)
 }
@@ -235,6 +236,31 @@ func WithRateLimit(perSecond float64, burst int) Option {
 	}
 }
 
+// RateStore counts requests per key and one-second window across every container
+// (package store, on DynamoDB): Take counts one for key in the window starting at
+// window, and says whether the window's count was below limit.
+type RateStore interface {
+	Take(ctx context.Context, key string, window time.Time, limit int) (bool, error)
+}
+
+type sharedLimit struct {
+	store         RateStore
+	perWindow     int
+	localWhenDown bool
+}
+
+// WithSharedRateLimit keeps the per-caller limit in st, so that it holds across all of
+// the function's containers: at most the burst of WithRateLimit per caller and second.
+// When st cannot be reached, requests are refused (ErrStateUnavailable) unless
+// localWhenDown, which falls back to each container's own limit. It needs WithRateLimit
+// with a rate above zero; without one there is no limit to share.
+func WithSharedRateLimit(st RateStore, localWhenDown bool) Option {
+	return func(s *Service) error {
+		s.shared = &sharedLimit{store: st, localWhenDown: localWhenDown}
+		return nil
+	}
+}
+
 // New builds a Service.
 func New(assumer Assumer, source PolicySource, opts ...Option) (*Service, error) {
 	if assumer == nil || source == nil {
@@ -253,6 +279,13 @@ func New(assumer Assumer, source PolicySource, opts ...Option) (*Service, error)
 			return nil, fmt.Errorf("configure tvm: %w", err)
 		}
 	}
+	if s.shared != nil {
+		if s.limiter == nil {
+			s.shared = nil // no limit to share
+		} else {
+			s.shared.perWindow = int(s.limiter.burst)
+		}
+	}
 	return s, nil
 }
 
@@ -262,7 +295,7 @@ func (s *Service) Credentials(ctx context.Context, c identity.Caller, req Creden
 		SourceIdentity: identity.SourceIdentity(c, s.prefix),
 		SessionName:    identity.RoleSessionName(c, s.prefix),
 	}
-	if err := s.allow(c); err != nil {
+	if err := s.allow(ctx, c); err != nil {
 		return res, err
 	}
 	// Syntax first: a malformed request is refused before the policy is consulted.
@@ -362,7 +395,7 @@ func (s *Service) Credentials(ctx context.Context, c identity.Caller, req Creden
 // Profiles lists every profile with the decision for caller c now. Role ARNs are given
 // only for the profiles c is allowed.
 func (s *Service) Profiles(ctx context.Context, c identity.Caller) (ProfilesResult, error) {
-	if err := s.allow(c); err != nil {
+	if err := s.allow(ctx, c); err != nil {
 		return ProfilesResult{}, err
 	}
 	p, err := s.policy(ctx)
@@ -393,7 +426,7 @@ func (s *Service) Profiles(ctx context.Context, c identity.Caller) (ProfilesResu
 // Whoami says how the TVM sees caller c. It consults the policy too, so that a broken
 // policy refuses every route alike.
 func (s *Service) Whoami(ctx context.Context, c identity.Caller) (WhoamiResult, error) {
-	if err := s.allow(c); err != nil {
+	if err := s.allow(ctx, c); err != nil {
 		return WhoamiResult{}, err
 	}
 	p, err := s.policy(ctx)
@@ -412,11 +445,24 @@ func (s *Service) SourceIdentity(c identity.Caller) string {
 	return identity.SourceIdentity(c, s.prefix)
 }
 
-func (s *Service) allow(c identity.Caller) error {
+func (s *Service) allow(ctx context.Context, c identity.Caller) error {
 	if s.limiter == nil {
 		return nil
 	}
-	if ok, wait := s.limiter.allow(rateKey(c), s.now()); !ok {
+	now := s.now()
+	if sh := s.shared; sh != nil {
+		ok, err := sh.store.Take(ctx, rateKey(c), now.Truncate(time.Second), sh.perWindow)
+		switch {
+		case err == nil && ok:
+			return nil
+		case err == nil:
+			return &retryAfter{err: ErrRateLimited, after: time.Second}
+		case !sh.localWhenDown:
+			return fmt.Errorf("%w: the shared rate limit: %w", ErrStateUnavailable, err)
+		}
+		// The store is down and the operators chose this container's own limit meanwhile.
+	}
+	if ok, wait := s.limiter.allow(rateKey(c), now); !ok {
 		return &retryAfter{err: ErrRateLimited, after: wait}
 	}
 	return nil

@@ -24,7 +24,10 @@
 //	VEND_LOG_LEVEL               debug, info, warn or error for operational lines (default info);
 //	                             decision lines are always written
 //	VEND_STATE_TABLE             DynamoDB table of access requests and grants; without it a rule
-//	                             that needs approval vends nothing (503 state_unavailable)
+//	                             that needs approval vends nothing (503 state_unavailable). With
+//	                             it, the rate limit is kept there too, across all containers
+//	VEND_RATE_LIMIT_WHEN_STATE_DOWN  refuse (default: 503 state_unavailable) or local (each
+//	                             container's own limit) while the state table cannot be reached
 //	VEND_EVENTS_TOPIC_ARN        SNS topic for access-workflow events (break-glass alerts); without
 //	                             it a break-glass rule vends nothing (503 events_unavailable)
 //
@@ -86,6 +89,7 @@ type settings struct {
 	logLevel        slog.Level
 	eventsTopic     arn.ARN // zero when unset
 	stateTable      string
+	localWhenDown   bool
 }
 
 // loadSettings reads and validates the configuration. exeDir is the binary's folder,
@@ -161,6 +165,13 @@ func loadSettings(getenv func(string) string, exeDir string) (settings, error) {
 		} else {
 			s.stateTable = v
 		}
+	}
+	switch v := strings.TrimSpace(getenv("VEND_RATE_LIMIT_WHEN_STATE_DOWN")); v {
+	case "", "refuse":
+	case "local":
+		s.localWhenDown = true
+	default:
+		errs = append(errs, fmt.Errorf("VEND_RATE_LIMIT_WHEN_STATE_DOWN=%q: want refuse (the default) or local", v))
 	}
 	if v := strings.TrimSpace(getenv("VEND_EVENTS_TOPIC_ARN")); v != "" {
 		a, err := arn.Parse(v)
@@ -246,7 +257,8 @@ func build(ctx context.Context, getenv func(string) string, s settings, cfgErr e
 		topts = append(topts, tvm.WithEvents(events.NewSNS(sns.NewFromConfig(snsCfg), topic)))
 	}
 	if s.stateTable != "" {
-		topts = append(topts, tvm.WithState(store.New(dynamodb.NewFromConfig(awsenv.ForService(awsCfg, getenv, "DynamoDB")), s.stateTable)))
+		st := store.New(dynamodb.NewFromConfig(awsenv.ForService(awsCfg, getenv, "DynamoDB")), s.stateTable)
+		topts = append(topts, tvm.WithState(st), tvm.WithSharedRateLimit(st, s.localWhenDown))
 	}
 	topts = append(topts, tvm.WithEventErrors(func(typ, id string, err error) {
 		logger.Error("event_unpublished", slog.String("event_type", typ), slog.String("access_request_id", id), slog.String("error", err.Error()))

@@ -54,6 +54,12 @@ func TestLoadSettings(t *testing.T) {
 				t.Errorf("settings = %+v", s)
 			}
 		}},
+		{name: "rate limit local when the state is down", dir: withPolicy, env: map[string]string{"VEND_RATE_LIMIT_WHEN_STATE_DOWN": "local"}, check: func(t *testing.T, s settings) {
+			if !s.localWhenDown {
+				t.Errorf("settings = %+v", s)
+			}
+		}},
+		{name: "rate limit when down, unknown", dir: withPolicy, env: map[string]string{"VEND_RATE_LIMIT_WHEN_STATE_DOWN": "allow"}, wantErr: "want refuse (the default) or local"},
 		{name: "state table bad name", dir: withPolicy, env: map[string]string{"VEND_STATE_TABLE": "a/b"}, wantErr: "want a DynamoDB table name"},
 		{name: "events topic not an SNS topic", dir: withPolicy, env: map[string]string{"VEND_EVENTS_TOPIC_ARN": "arn:aws:sqs:eu-west-2:123456789012:q"}, wantErr: "want an SNS topic ARN"},
 		{name: "events topic without a region", dir: withPolicy, env: map[string]string{"VEND_EVENTS_TOPIC_ARN": "arn:aws:sns::123456789012:t"}, wantErr: "want an SNS topic ARN"},

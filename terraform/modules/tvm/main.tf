@@ -49,6 +49,7 @@ locals {
     },
     local.events_topic_arn == null ? {} : { VEND_EVENTS_TOPIC_ARN = local.events_topic_arn },
     local.state_table_name == null ? {} : { VEND_STATE_TABLE = local.state_table_name },
+    local.state_table_name == null || var.rate_limit_when_state_down == "refuse" ? {} : { VEND_RATE_LIMIT_WHEN_STATE_DOWN = var.rate_limit_when_state_down },
   )
 
   assume_role_policy = {

@@ -253,6 +253,17 @@ variable "state_enabled" {
   default     = true
 }
 
+variable "rate_limit_when_state_down" {
+  description = "With the state table, the per-caller rate limit is kept in it, across all containers. While the table cannot be reached: refuse (every request gets 503 state_unavailable) or local (each container counts on its own)."
+  type        = string
+  default     = "refuse"
+
+  validation {
+    condition     = contains(["refuse", "local"], var.rate_limit_when_state_down)
+    error_message = "The rate_limit_when_state_down must be refuse or local."
+  }
+}
+
 variable "state_kms_key_arn" {
   description = "Optional customer managed KMS key for the state table (default: the AWS owned key). Its key policy must let the TVM role use it through DynamoDB."
   type        = string

@@ -463,6 +463,17 @@ run "own_events_topic" {
   }
 }
 
+run "rate_limit_local_when_state_down" {
+  variables {
+    rate_limit_when_state_down = "local"
+  }
+
+  assert {
+    condition     = output.environment["VEND_RATE_LIMIT_WHEN_STATE_DOWN"] == "local"
+    error_message = "The fallback must reach the TVM's environment."
+  }
+}
+
 run "no_state" {
   variables {
     state_enabled = false
