@@ -1,13 +1,13 @@
 package project
 
 import (
-	"strings"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 )
 

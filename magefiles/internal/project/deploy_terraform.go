@@ -44,7 +44,7 @@ type LocalOutputs struct {
 	EventsTopicARN    string            `json:"events_topic_arn"`
 	// EventsQueueURL is the demo queue subscribed to the topic (subscribeEventsQueue).
 	EventsQueueURL string `json:"-"`
-	DemoIdentities    map[string]struct {
+	DemoIdentities map[string]struct {
 		ARN             string `json:"arn"`
 		AccessKeyID     string `json:"access_key_id"`
 		SecretAccessKey string `json:"secret_access_key"`
