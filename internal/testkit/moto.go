@@ -60,11 +60,18 @@ func WithMotoEnv(kv ...string) MotoOption {
 	return func(c *motoConfig) { c.env = append(c.env, kv...) }
 }
 
-// serialServer is moto_server's own app served by one thread: see WithSerialRequests.
-const serialServer = `import sys
+// serialServer is moto_server's own app and server, with one lock around the app: see
+// WithSerialRequests. The server stays threaded, as moto_server's is, so that HTTP/1.1
+// keep-alive works as clients expect; only the app runs one request at a time.
+const serialServer = `import sys, threading
 from werkzeug.serving import run_simple
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-run_simple("127.0.0.1", int(sys.argv[1]), DomainDispatcherApplication(create_backend_app), threaded=False)
+app = DomainDispatcherApplication(create_backend_app)
+lock = threading.Lock()
+def serial(environ, start_response):
+    with lock:
+        return list(app(environ, start_response))
+run_simple("127.0.0.1", int(sys.argv[1]), serial, threaded=True)
 `
 
 // WithSerialRequests serves one request at a time. moto_server answers each request on

@@ -211,7 +211,7 @@ func (s *Service) Decide(ctx context.Context, c identity.Caller, id, action, com
 		if st := Status(r, now); st != wire.StatusPending {
 			return r, fmt.Errorf("%w: it is %s", ErrRequestClosed, st)
 		}
-		if r.Requester.ARN == c.ARN {
+		if samePerson(r.Requester.ARN, c) {
 			return r, ErrSelfApproval
 		}
 		p, err := s.policy(ctx)
@@ -226,7 +226,7 @@ func (s *Service) Decide(ctx context.Context, c identity.Caller, id, action, com
 			return r, ErrNotApprover
 		}
 		for _, dec := range r.Decisions {
-			if dec.By == c.ARN {
+			if d, err := identity.ParseARN(dec.By); err == nil && samePerson(c.ARN, d) || dec.By == c.ARN {
 				return r, ErrAlreadyDecided
 			}
 		}
@@ -251,6 +251,34 @@ func (s *Service) Decide(ctx context.Context, c identity.Caller, id, action, com
 		return r, nil
 	}
 	return wire.AccessRequest{}, fmt.Errorf("%w: %d attempts lost a race", ErrStateUnavailable, maxDecideAttempts)
+}
+
+// personKey is what tells people apart among callers, using only what a caller cannot
+// choose: the session name of a role session is chosen by whoever assumes the role, so
+// sessions of one role are one person here, as a federated user's name is chosen by
+// the IAM user who asks for it, so an account's federated users are one; Identity
+// Center names its sessions after the person (and vend names them so too, see
+// identity), and IAM users and the root user cannot vary their ARN.
+func personKey(c identity.Caller) string {
+	switch c.Type {
+	case identity.TypeAssumedRole, identity.TypeFederatedUser:
+		return rateKey(c)
+	default:
+		return c.ARN
+	}
+}
+
+// samePerson reports whether arn (a requester or an earlier approver) and c may be one
+// person: then c's decision neither approves arn's request nor counts twice.
+func samePerson(arn string, c identity.Caller) bool {
+	if arn == c.ARN {
+		return true
+	}
+	other, err := identity.ParseARN(arn)
+	if err != nil {
+		return true // unknowable: refuse rather than count
+	}
+	return personKey(other) == personKey(c)
 }
 
 func approvals(r wire.AccessRequest) int {

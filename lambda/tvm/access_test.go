@@ -73,10 +73,20 @@ type clock struct {
 func (c *clock) now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
+// dynamoOn is a client of the DynamoDB at endpoint with the SDK's standard retries, as
+// the TVM has (a loaded machine drops a loopback connection now and then).
 func dynamoOn(endpoint string) *dynamodb.Client {
 	return dynamodb.NewFromConfig(aws.Config{
 		Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("AKIATVMTEST000000000", "secret", ""),
-		BaseEndpoint: aws.String(endpoint), RetryMaxAttempts: 1,
+		BaseEndpoint: aws.String(endpoint),
+	})
+}
+
+// unreachable is a client of a port nothing listens on, that gives up at once.
+func unreachable() *dynamodb.Client {
+	return dynamodb.NewFromConfig(aws.Config{
+		Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("AKIATVMTEST000000000", "secret", ""),
+		BaseEndpoint: aws.String("http://127.0.0.1:1"), RetryMaxAttempts: 1,
 	})
 }
 
@@ -273,7 +283,7 @@ func TestRequestsVisibility(t *testing.T) {
 // does not (a plain rule) still vends, without a call to it.
 func TestStateUnavailable(t *testing.T) {
 	p, _ := policy.Parse([]byte(approvalPolicy))
-	svc, err := tvm.New(&assumer{}, policystore.Static(p, nil), tvm.WithState(store.New(dynamoOn("http://127.0.0.1:1"), "vend-state")))
+	svc, err := tvm.New(&assumer{}, policystore.Static(p, nil), tvm.WithState(store.New(unreachable(), "vend-state")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -328,7 +338,7 @@ func TestSharedRateLimit(t *testing.T) {
 		t.Errorf("the next second: %v", err)
 	}
 
-	down := store.New(dynamoOn("http://127.0.0.1:1"), "vend-state")
+	down := store.New(unreachable(), "vend-state")
 	closed, _ := tvm.New(&assumer{}, policystore.Static(p, nil), tvm.WithRateLimit(1, 3), tvm.WithSharedRateLimit(down, false))
 	if _, err := vend(closed, alice, "readonly"); !errors.Is(err, tvm.ErrStateUnavailable) {
 		t.Errorf("store down, fail closed: %v", err)
@@ -367,5 +377,70 @@ func BenchmarkVendRateLimit(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// Whoever can assume a role names its session: sessions of one role are one person to
+// the approval checks, so a requester cannot approve their own request from a second
+// session, and one role's sessions count as one approver. Identity Center sessions are
+// named after the person, and two people there are two approvers.
+func TestSessionNamesDoNotMakePeople(t *testing.T) {
+	const rolePolicy = `version: 1
+profiles:
+  prod-admin:
+    role_arn: arn:aws:iam::111111111111:role/vend/prod-admin
+rules:
+  - name: admins
+    effect: allow
+    principals: ["arn:aws:sts::111111111111:assumed-role/*/*"]
+    profiles: [prod-admin]
+    approval:
+      approvers: ["arn:aws:sts::111111111111:assumed-role/*/*"]
+      approvals: 2
+`
+	m := testkit.MotoForTest(t, testkit.WithSerialRequests())
+	db := dynamoOn(m.URL())
+	if err := store.CreateTable(context.Background(), db, "vend-state"); err != nil {
+		t.Fatal(err)
+	}
+	p, err := policy.Parse([]byte(rolePolicy))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := tvm.New(&assumer{}, policystore.Static(p, nil), tvm.WithState(store.New(db, "vend-state")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	session := func(role, name string) identity.Caller {
+		c, err := identity.ParseARN("arn:aws:sts::111111111111:assumed-role/" + role + "/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	ctx := context.Background()
+	r, err := svc.Request(ctx, session("ops", "alice"), tvm.CredentialsRequest{Profile: "prod-admin", Reason: "INC-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Decide(ctx, session("ops", "not-alice"), r.ID, tvm.ActionApprove, "", ""); !errors.Is(err, tvm.ErrSelfApproval) {
+		t.Errorf("another session of the requester's role approving: %v, want self_approval", err)
+	}
+	if _, err := svc.Decide(ctx, session("lead", "bob"), r.ID, tvm.ActionApprove, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Decide(ctx, session("lead", "bob-again"), r.ID, tvm.ActionApprove, "", ""); !errors.Is(err, tvm.ErrAlreadyDecided) {
+		t.Errorf("a second session of an approver's role: %v, want already_decided", err)
+	}
+	ic1, ic2 := session("AWSReservedSSO_Lead_0123456789abcdef", "carol@example.com"), session("AWSReservedSSO_Lead_0123456789abcdef", "dave@example.com")
+	r2, err := svc.Request(ctx, session("ops", "alice"), tvm.CredentialsRequest{Profile: "prod-admin", Reason: "INC-2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Decide(ctx, ic1, r2.ID, tvm.ActionApprove, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := svc.Decide(ctx, ic2, r2.ID, tvm.ActionApprove, "", ""); err != nil || got.Status != wire.StatusApproved {
+		t.Errorf("two Identity Center people of one permission set: %+v, %v, want approved", got.Status, err)
 	}
 }
