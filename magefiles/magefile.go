@@ -61,9 +61,18 @@ type Test mg.Namespace
 // Aliases keeps `go tool mage test` (CI, the README) running every kind of test.
 var Aliases = map[string]any{"test": Test.All}
 
-// All runs every kind of test in order: unit, terraform, e2e, dist and site (`go tool mage test`).
-func (Test) All(ctx context.Context) {
-	mg.SerialCtxDeps(ctx, checkE2ETools, Build, Test.Unit, Test.Terraform, Test.E2e, Test.Dist, Test.Site)
+// All runs every kind of test (`go tool mage test`): unit, e2e, dist and site in order,
+// and the Terraform tests beside them.
+func (Test) All(ctx context.Context) error {
+	mg.SerialCtxDeps(ctx, checkE2ETools, Build)
+	return with(func(r *project.Runner) error {
+		return r.TestAll(ctx, []project.TestKind{
+			{Name: "unit", Run: func() error { return r.TestUnit(ctx) }},
+			{Name: "e2e", Run: func() error { return r.TestE2E(ctx) }},
+			{Name: "dist", Run: func() error { return dist.Test(ctx, r) }},
+			{Name: "site", Run: func() error { return r.Step("site browser tests", func() error { return site.Test(ctx, r) }) }},
+		}, func(tr *project.Runner) error { return tr.TestTerraform(ctx) })
+	})
 }
 
 // Unit runs every module's unit tests with the race detector (all but the Terraform tests).

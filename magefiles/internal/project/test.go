@@ -7,6 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
+
+	"github.com/vend-tvm/vend/internal/testkit"
 )
 
 // The kinds of test `go tool mage test` runs, in its order: TestUnit, TestTerraform and
@@ -25,6 +28,36 @@ const (
 	terraformModule = "terraform"
 	terraformTests  = "e2e"
 )
+
+// TestKind is one kind of test that TestAll runs in order.
+type TestKind struct {
+	Name string
+	Run  func() error
+}
+
+// TestAll runs kinds one after the other, stopping at the first failure, and beside them
+// background (the Terraform tests), which mostly waits on terraform and moto and so
+// costs the others little of the machine's two cores: the run then takes about as long
+// as the longer of the two, not their sum. background gets a Runner of its own whose
+// output is held and printed, whole, when it ends, so that the logs do not interleave.
+func (r *Runner) TestAll(ctx context.Context, kinds []TestKind, background func(*Runner) error) error {
+	var held testkit.Buffer
+	bg := *r
+	bg.Stdout, bg.Stderr = &held, &held
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() { done <- background(&bg) }()
+	var err error
+	for _, k := range kinds {
+		if err = k.Run(); err != nil {
+			break
+		}
+	}
+	fmt.Fprintf(r.Stdout, "==> (waiting for the tests that ran beside the others)\n")
+	bgErr := <-done
+	fmt.Fprintf(r.Stdout, "%s<== tests beside the others ended after %s\n", held.String(), since(start))
+	return errors.Join(err, bgErr)
+}
 
 // CheckE2ETools reports the tools the end-to-end tests need that this machine lacks: an
 // error in CI, a warning elsewhere (the tests that need them skip).

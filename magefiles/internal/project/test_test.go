@@ -1,8 +1,12 @@
 package project
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -34,5 +38,32 @@ func TestUnitPackages(t *testing.T) {
 				t.Errorf("unitPackages() = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestTestAll(t *testing.T) {
+	var out strings.Builder
+	r := &Runner{Root: t.TempDir(), Stdout: &out, Stderr: &out}
+	var order []string
+	kinds := []TestKind{
+		{Name: "a", Run: func() error { order = append(order, "a"); fmt.Fprintln(r.Stdout, "a ran"); return nil }},
+		{Name: "b", Run: func() error { order = append(order, "b"); return errors.New("b failed") }},
+		{Name: "c", Run: func() error { order = append(order, "c"); return nil }},
+	}
+	started := make(chan struct{})
+	err := r.TestAll(context.Background(), kinds, func(bg *Runner) error {
+		close(started)
+		fmt.Fprintln(bg.Stdout, "background line")
+		return errors.New("background failed")
+	})
+	<-started
+	if strings.Join(order, ",") != "a,b" {
+		t.Errorf("ran %v, want a then b, and nothing after the failure", order)
+	}
+	if err == nil || !strings.Contains(err.Error(), "b failed") || !strings.Contains(err.Error(), "background failed") {
+		t.Errorf("err = %v, want both failures", err)
+	}
+	if o := out.String(); strings.Index(o, "a ran") > strings.Index(o, "background line") || strings.Count(o, "background line") != 1 {
+		t.Errorf("the background's output must come whole, after the others':\n%s", o)
 	}
 }
