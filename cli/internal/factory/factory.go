@@ -125,8 +125,25 @@ func (f *Factory) Connect(ctx context.Context, profile string, duration config.D
 	return f.connect(ctx, s)
 }
 
+// EnvExecProfile is set by vend exec (and printed by vend serve) in the child's
+// environment: the profile whose credentials the child has.
+const EnvExecProfile = "VEND_PROFILE"
+
+// NestedError is vend started inside a vend exec child without credentials of its own:
+// its AWS credentials would be the vended profile's, which the TVM would refuse or, worse,
+// treat as the caller.
+type NestedError struct{ Profile string }
+
+func (e *NestedError) Error() string {
+	return "vend is running inside vend exec " + e.Profile + " (" + EnvExecProfile + " is set), so its AWS credentials are that profile's, not yours: " +
+		"run it outside that command or shell (exit it first), or pass --base-profile with a profile that holds your own credentials"
+}
+
 // connect loads the base AWS configuration and builds the client for resolved settings.
 func (f *Factory) connect(ctx context.Context, s config.Settings) (*Remote, error) {
+	if p := f.Getenv(EnvExecProfile); p != "" && s.BaseProfile == "" && f.Getenv("AWS_ACCESS_KEY_ID") == "" {
+		return nil, &NestedError{Profile: p}
+	}
 	base, err := f.LoadAWSConfig(ctx, s.BaseProfile)
 	if err != nil {
 		return nil, err

@@ -3,6 +3,8 @@ package exec
 import (
 	"runtime"
 	"strings"
+
+	"github.com/vend-tvm/vend/cli/internal/factory"
 )
 
 // Environment variables of the child process.
@@ -10,7 +12,7 @@ const (
 	EnvFullURI   = "AWS_CONTAINER_CREDENTIALS_FULL_URI"
 	EnvToken     = "AWS_CONTAINER_AUTHORIZATION_TOKEN"
 	EnvTokenFile = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"
-	EnvProfile   = "VEND_PROFILE"
+	EnvProfile   = factory.EnvExecProfile
 )
 
 // Scrubbed lists the variables removed from the child's environment: each one makes an

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	osexec "os/exec"
@@ -43,6 +44,9 @@ type ExecOptions struct {
 const example = `  # Run the AWS CLI with the deploy profile's credentials
   vend exec deploy -- aws sts get-caller-identity
 
+  # A shell with the credentials; exit it to end them
+  vend exec deploy
+
   # Run terraform with 30-minute credentials (refreshed in the background)
   vend exec --duration 30m deploy -- terraform apply
 
@@ -63,7 +67,7 @@ func NewCmdExec(f *factory.Factory, runF func(*ExecOptions) error) *cobra.Comman
 		KeyboardReachedChild: keyboardReachedChild,
 	}
 	cmd := &cobra.Command{
-		Use:   "exec [flags] PROFILE -- COMMAND [ARGS...]",
+		Use:   "exec [flags] PROFILE [-- COMMAND [ARGS...]]",
 		Short: "Run a command with a vend profile's credentials",
 		Long: `Fetch credentials for PROFILE from the TVM (or take fresh ones from vend's disk
 cache), serve them to COMMAND on a loopback container-credentials endpoint, and run
@@ -83,8 +87,11 @@ vend removes the copies when COMMAND ends. If vend cannot make sure that COMMAND
 credentials, it does not start it and exits 4; --keep-aws-files gives COMMAND your files
 unchanged and only warns.
 
+Without COMMAND, vend starts your shell ($SHELL, else /bin/sh) with the credentials.
+
 If the TVM denies the request, vend prints the deciding rule and reason, does not start
-COMMAND, and exits 3. Otherwise vend exits with COMMAND's status (128+N if a signal N
+COMMAND, and exits 3. A COMMAND that does not exist exits 127, one that cannot be run
+126, as in a shell. Otherwise vend exits with COMMAND's status (128+N if a signal N
 killed it). SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are forwarded to
 COMMAND; Ctrl-C and Ctrl-\ typed at the terminal already reach COMMAND and are not sent
 twice.
@@ -96,6 +103,11 @@ it does for credentials it fetched; with --debug, a refresh the TVM denies is lo
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dash := cmd.ArgsLenAtDash()
 			switch {
+			case dash < 0 && len(args) == 1:
+				// Like aws-vault: no command is a shell with the credentials.
+				opts.Command = []string{shell(f.Getenv)}
+				fmt.Fprintf(opts.IO.ErrOut, "vend: starting %s with %s's credentials; exit it to end them\n", opts.Command[0], args[0])
+				dash = 1
 			case dash < 0:
 				return status.Usagef("missing -- between the profile and the command\n\nExample:\n  vend exec PROFILE -- aws sts get-caller-identity")
 			case dash == 0:
@@ -106,7 +118,9 @@ it does for credentials it fetched; with --debug, a refresh the TVM denies is lo
 				return status.Usagef("missing the command after --\n\nExample:\n  vend exec %s -- aws sts get-caller-identity", args[0])
 			}
 			opts.Profile = args[0]
-			opts.Command = args[dash:]
+			if len(args) > 1 {
+				opts.Command = args[dash:]
+			}
 			opts.Context = cmd.Context()
 			opts.Logger = f.Logger()
 			if runF != nil {
@@ -227,6 +241,23 @@ func (w *earlyWatch) stop() os.Signal {
 	return w.sig
 }
 
+// shell is the user's shell, for vend exec PROFILE without a command.
+func shell(getenv func(string) string) string {
+	if s := getenv("SHELL"); s != "" {
+		return s
+	}
+	return "/bin/sh"
+}
+
+// startFailureCode is what a shell exits with when a command cannot start: 127 when it
+// is not there, 126 when it is there but cannot be run.
+func startFailureCode(err error) int {
+	if errors.Is(err, osexec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
+		return 127
+	}
+	return 126
+}
+
 // runChild starts the command, forwards the signals that arrive on sigs (registered
 // before it starts, so that a signal in between cannot kill vend and with it the child's
 // credentials endpoint) and returns its exit status as an error.
@@ -237,10 +268,11 @@ func runChild(opts *ExecOptions, env []string, sigs <-chan os.Signal) error {
 	child.Stdin, child.Stdout, child.Stderr = opts.IO.In, opts.IO.RawOut, opts.IO.RawErrOut
 
 	if err := child.Start(); err != nil {
+		code := startFailureCode(err)
 		if inner := errors.Unwrap(err); inner != nil {
 			err = inner // exec.Error repeats the name we print
 		}
-		return fmt.Errorf("start %s: %w", opts.Command[0], err)
+		return &status.ExitError{Code: code, Err: fmt.Errorf("start %s: %w", opts.Command[0], err)}
 	}
 	done := make(chan struct{})
 	defer close(done)

@@ -54,6 +54,7 @@ func TestNewCmdExecFlags(t *testing.T) {
 			wantOpts: ExecOptions{Profile: "deploy", Command: []string{"sh", "--duration", "-c", "true"}},
 		},
 		{name: "missing dash", args: []string{"deploy", "env"}, wantErr: "missing --", wantCode: status.Usage},
+		{name: "no command is a shell", args: []string{"deploy"}, wantOpts: ExecOptions{Profile: "deploy", Command: []string{"/bin/sh"}}},
 		{name: "missing command", args: []string{"deploy", "--"}, wantErr: "missing the command after --", wantCode: status.Usage},
 		{name: "missing profile", args: []string{"--", "env"}, wantErr: "missing the profile", wantCode: status.Usage},
 		{name: "two profiles", args: []string{"a", "b", "--", "env"}, wantErr: "one profile", wantCode: status.Usage},
@@ -313,8 +314,41 @@ func TestExecCommandNotFound(t *testing.T) {
 	e := cmdtest.New(t)
 	e.TVM.Handle(wire.PathCredentials, tvmtest.Allow(time.Hour))
 	err := e.Run(t, NewCmdExec(e.F, nil), "dev", "--", filepath.Join(e.Dir, "no-such-command"))
-	if err == nil || status.Code(err) != status.Error || !strings.Contains(err.Error(), "no-such-command") {
-		t.Fatalf("got %v", err)
+	if err == nil || status.Code(err) != 127 || !strings.Contains(err.Error(), "no-such-command") {
+		t.Fatalf("got %v (exit %d), want exit 127 naming the command, as a shell does", err, status.Code(err))
+	}
+	for _, name := range []string{"no-such-command-on-path-anywhere"} {
+		if err := e.Run(t, NewCmdExec(e.F, nil), "dev", "--", name); status.Code(err) != 127 {
+			t.Errorf("%s from PATH: %v (exit %d), want 127", name, err, status.Code(err))
+		}
+	}
+	notExec := filepath.Join(e.Dir, "not-executable")
+	if err := os.WriteFile(notExec, []byte("#!/bin/sh\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Run(t, NewCmdExec(e.F, nil), "dev", "--", notExec); status.Code(err) != 126 {
+		t.Errorf("a file that is not executable: %v (exit %d), want 126", err, status.Code(err))
+	}
+}
+
+// Without a command, vend exec starts the user's shell (like aws-vault).
+func TestExecWithoutCommandStartsTheShell(t *testing.T) {
+	e := cmdtest.New(t)
+	e.TVM.Handle(wire.PathCredentials, tvmtest.Allow(time.Hour))
+	marker := filepath.Join(e.Dir, "shell-ran")
+	sh := filepath.Join(e.Dir, "fake-shell")
+	if err := os.WriteFile(sh, []byte("#!/bin/sh\necho \"$VEND_PROFILE\" > "+marker+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	e.SetVar("SHELL", sh)
+	if err := e.Run(t, NewCmdExec(e.F, nil), "dev"); err != nil {
+		t.Fatalf("exec without a command: %v\n%s", err, e.ErrOut)
+	}
+	if got, _ := os.ReadFile(marker); strings.TrimSpace(string(got)) != "dev" {
+		t.Errorf("the shell saw VEND_PROFILE=%q, want dev", got)
+	}
+	if !strings.Contains(e.ErrOut.String(), "starting "+sh+" with dev's credentials") {
+		t.Errorf("stderr: %s", e.ErrOut)
 	}
 }
 

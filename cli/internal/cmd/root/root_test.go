@@ -84,6 +84,15 @@ func TestExitCodes(t *testing.T) {
 			args:  []string{"profiles"}, want: status.Error,
 			wantStderr: []string{"no vend server configured", "--remote-server", "VEND_REMOTE_SERVER", "remote_server:"},
 		},
+		{
+			name: "inside vend exec",
+			setup: func(e *cmdtest.Env) {
+				e.SetVar("VEND_PROFILE", "deploy")
+				e.SetVar("AWS_ACCESS_KEY_ID", "")
+			},
+			args: []string{"whoami"}, want: status.Error,
+			wantStderr: []string{"vend is running inside vend exec deploy", "--base-profile"},
+		},
 		{name: "completion needs a known shell", args: []string{"completion", "tcsh"}, want: status.Usage},
 	}
 	for _, tt := range tests {
