@@ -2,9 +2,11 @@ package factory
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/vend-tvm/vend/cli/internal/credcache"
 	"github.com/vend-tvm/vend/cli/internal/credserver"
 	"github.com/vend-tvm/vend/cli/internal/tvmclient"
+	"github.com/vend-tvm/vend/lambda/wire"
 )
 
 // Vended is a profile's credentials and where the next ones come from.
@@ -85,12 +88,69 @@ func (f *Factory) Vend(ctx context.Context, profile string, vf VendFlags) (*Vend
 	}
 	creds, putErr, err := src.fetch(ctx)
 	if err != nil {
-		return nil, err
+		return nil, src.explainUnknown(ctx, err)
 	}
 	if putErr != nil {
 		fmt.Fprintf(f.IOStreams.ErrOut, "vend: warning: cannot cache credentials: %v\n", putErr)
 	}
 	return &Vended{Settings: s, Credentials: creds, Source: src}, nil
+}
+
+// explainUnknown adds to an unknown_profile answer the profile the caller probably
+// meant, from the TVM's list, and where to see them all.
+func (s *tvmSource) explainUnknown(ctx context.Context, err error) error {
+	var we *wire.Error
+	if !errors.As(err, &we) || we.Code != wire.CodeUnknownProfile || s.provider == nil {
+		return err
+	}
+	hint := "run vend profiles to list the profiles you may use"
+	if list, lerr := s.provider.Client.Profiles(ctx); lerr == nil {
+		names := make([]string, 0, len(list.Profiles))
+		for _, p := range list.Profiles {
+			names = append(names, p.Name)
+		}
+		if m := nearest(s.profile, names); m != "" {
+			hint = "did you mean " + m + "? " + hint
+		}
+	}
+	return fmt.Errorf("%w\n  %s", err, hint)
+}
+
+// nearest is the name closest to name by edit distance, if it is close enough to be a
+// typo (at most a third of the name's length, and 2 at least), or equal but for case.
+func nearest(name string, names []string) string {
+	best, bestD := "", max(2, len(name)/3)+1
+	for _, n := range names {
+		if strings.EqualFold(n, name) {
+			return n
+		}
+		if d := editDistance(name, n); d < bestD {
+			best, bestD = n, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, by byte (profile names are
+// ASCII).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // fileCache returns nil, after a warning, when the disk cache cannot be used: a broken

@@ -395,3 +395,12 @@ func TestReasonFlagChecked(t *testing.T) {
 		}
 	}
 }
+
+func TestNearestProfile(t *testing.T) {
+	names := []string{"deploy", "prod-admin", "readonly"}
+	for in, want := range map[string]string{"deplyo": "deploy", "Deploy": "deploy", "prod-admni": "prod-admin", "xyz": "", "": ""} {
+		if got := factory.Nearest(in, names); got != want {
+			t.Errorf("Nearest(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

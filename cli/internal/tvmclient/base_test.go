@@ -2,6 +2,7 @@ package tvmclient
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -206,4 +207,23 @@ func FuzzPredictBase(f *testing.F) {
 			t.Errorf("predicted %q, which is not in the file", h.AccessKeyID)
 		}
 	})
+}
+
+// When the SDK's chain found nothing, the error names where vend looked instead of
+// repeating the instance-metadata failure, which says nothing off EC2.
+func TestBaseCredentialsErrorWhenNothingFound(t *testing.T) {
+	sdk := errors.New("failed to refresh cached credentials, no EC2 IMDS role found, operation error ec2imds: GetMetadata, http response error StatusCode: 403")
+	msg := (&BaseCredentialsError{Err: sdk}).Error()
+	for _, want := range []string{"no AWS credentials found", "AWS_SHARED_CREDENTIALS_FILE", "--base-profile"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message lacks %q: %s", want, msg)
+		}
+	}
+	if strings.Contains(msg, "403") {
+		t.Errorf("message repeats the metadata failure: %s", msg)
+	}
+	other := (&BaseCredentialsError{Err: errors.New("the SSO session has expired")}).Error()
+	if !strings.Contains(other, "the SSO session has expired") {
+		t.Errorf("a specific failure must be kept: %s", other)
+	}
 }

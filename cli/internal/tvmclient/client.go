@@ -433,8 +433,23 @@ type BaseCredentialsError struct {
 }
 
 func (e *BaseCredentialsError) Error() string {
+	if exhausted(e.Err) {
+		// The SDK's chain ended at EC2 instance metadata: nothing before it had credentials,
+		// and the metadata error says nothing useful off EC2.
+		return "no AWS credentials found for vend to sign with: it looked at AWS_ACCESS_KEY_ID and friends, " +
+			"the default profile of the shared config and credentials files (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, " +
+			"default ~/.aws/config and ~/.aws/credentials), web identity, the container endpoint and EC2 instance metadata; " +
+			"set up your own credentials (aws configure, aws sso login) or choose a profile with --base-profile"
+	}
 	return "load your base AWS credentials (the identity vend signs with): " + e.Err.Error() +
 		"; log in first (for example aws sso login) or choose a profile with --base-profile"
+}
+
+// exhausted reports whether the SDK's default chain found no credentials anywhere: its
+// last link, EC2 instance metadata, failed too.
+func exhausted(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "no EC2 IMDS role found") || strings.Contains(s, "ec2imds:") && strings.Contains(s, "failed to refresh cached credentials")
 }
 
 func (e *BaseCredentialsError) Unwrap() error { return e.Err }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/smithy-go/logging"
 )
 
 // Source is the credentials source name vend puts in aws.Credentials.
@@ -38,7 +39,9 @@ func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 // (environment, shared config and credentials files, SSO, process, IMDS...). A non-empty
 // profile selects a shared-config profile, like AWS_PROFILE does.
 func LoadBase(ctx context.Context, profile string) (aws.Config, error) {
-	var opts []func(*awsconfig.LoadOptions) error
+	// The SDK's own warnings (such as falling back to IMDSv1 off EC2) would come before,
+	// and say less than, vend's error.
+	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithLogger(logging.Nop{})}
 	if profile != "" {
 		opts = append(opts, awsconfig.WithSharedConfigProfile(profile))
 	}

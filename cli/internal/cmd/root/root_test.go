@@ -62,9 +62,19 @@ func TestExitCodes(t *testing.T) {
 			name: "unknown profile is an error, not a denial",
 			setup: func(e *cmdtest.Env) {
 				e.TVM.Handle(wire.PathCredentials, tvmtest.JSON(404, wire.Error{Code: wire.CodeUnknownProfile, Message: "no profile nope"}))
+				e.TVM.Handle(wire.PathProfiles, tvmtest.JSON(200, wire.Profiles{Profiles: []wire.ProfileStatus{{Name: "deploy"}}}))
 			},
 			args: []string{"export", "nope"}, want: status.Error,
-			wantStderr: []string{"unknown_profile: no profile nope", "request ID: req-credentials"},
+			wantStderr: []string{"unknown_profile: no profile nope", "run vend profiles", "request ID: req-credentials"},
+		},
+		{
+			name: "unknown profile, did you mean",
+			setup: func(e *cmdtest.Env) {
+				e.TVM.Handle(wire.PathCredentials, tvmtest.JSON(404, wire.Error{Code: wire.CodeUnknownProfile, Message: "the policy defines no such profile"}))
+				e.TVM.Handle(wire.PathProfiles, tvmtest.JSON(200, wire.Profiles{Profiles: []wire.ProfileStatus{{Name: "deploy"}, {Name: "prod-admin"}}}))
+			},
+			args: []string{"export", "deplyo"}, want: status.Error,
+			wantStderr: []string{"did you mean deploy? run vend profiles"},
 		},
 		{
 			name: "AWS front end refuses",

@@ -1,0 +1,4 @@
+package factory
+
+// Nearest is nearest, for the external tests.
+var Nearest = nearest
