@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -95,8 +96,14 @@ type frontIdentity struct {
 }
 
 func (r *Runner) startFront(ctx context.Context, s *LocalState, out LocalOutputs) error {
+	addr := "127.0.0.1:0"
 	if s.Front != nil {
 		_ = s.Front.Stop(5 * time.Second)
+		// The same port again, when it is free, so that shells that sourced
+		// .vend/local.env keep their VEND_REMOTE_SERVER across deploys.
+		if prev := reusableAddr(s.Front.URL); prev != "" {
+			addr = prev
+		}
 		s.Front = nil
 	}
 	var ids []frontIdentity
@@ -115,7 +122,7 @@ func (r *Runner) startFront(ctx context.Context, s *LocalState, out LocalOutputs
 	urlFile := r.path(filepath.Join(StateDir, "front.url"))
 	_ = os.Remove(urlFile)
 	args := []string{r.LocalFrontPath(), "--invoke-url", s.RIE.URL, "--identities", idFile,
-		"--region", out.Region, "--account-id", out.AccountID, "--url-file", urlFile}
+		"--region", out.Region, "--account-id", out.AccountID, "--url-file", urlFile, "--addr", addr}
 	p, err := StartBackground("localfront", args, os.Environ(), r.Root, r.path(filepath.Join(StateDir, "logs", "front.log")))
 	if err != nil {
 		return err
@@ -130,4 +137,19 @@ func (r *Runner) startFront(ctx context.Context, s *LocalState, out LocalOutputs
 	}
 	s.Front.URL = strings.TrimSuffix(url, "/")
 	return r.saveState(*s)
+}
+
+// reusableAddr is the loopback host:port of an earlier front's URL when nothing listens
+// there now, else "".
+func reusableAddr(url string) string {
+	hostport := strings.TrimPrefix(strings.TrimPrefix(url, "http://"), "https://")
+	if host, _, err := net.SplitHostPort(hostport); err != nil || host != "127.0.0.1" {
+		return ""
+	}
+	l, err := net.Listen("tcp", hostport)
+	if err != nil {
+		return ""
+	}
+	_ = l.Close()
+	return hostport
 }

@@ -3,6 +3,7 @@ package project
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -106,5 +107,25 @@ func TestAliveAfterExit(t *testing.T) {
 	}
 	if p.Alive() {
 		t.Error("a process that exited still counts as alive")
+	}
+}
+
+func TestReusableAddr(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	busy := l.Addr().String()
+	if got := reusableAddr("http://" + busy); got != "" {
+		t.Errorf("a port in use: %q, want none", got)
+	}
+	l.Close()
+	if got := reusableAddr("http://" + busy); got != busy {
+		t.Errorf("a free port: %q, want %q", got, busy)
+	}
+	for _, u := range []string{"", "http://example.com:80", "not a url"} {
+		if got := reusableAddr(u); got != "" {
+			t.Errorf("%q: %q", u, got)
+		}
 	}
 }
