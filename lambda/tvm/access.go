@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -88,8 +90,8 @@ func (s *Service) Request(ctx context.Context, c identity.Caller, req Credential
 // parseGrantSeconds reads a requested grant length in seconds: at least 900, at most the
 // rule's grant.
 func parseGrantSeconds(raw string, max time.Duration) (int, error) {
-	var n int
-	if _, err := fmt.Sscanf(raw, "%d", &n); err != nil || fmt.Sprint(n) != raw || n < minRequestSeconds || time.Duration(n)*time.Second > max {
+	n, err := strconv.Atoi(raw)
+	if err != nil || strconv.Itoa(n) != raw || n < minRequestSeconds || time.Duration(n)*time.Second > max {
 		return 0, fmt.Errorf("%w: a grant of %q seconds; want 900 to %d", ErrInvalidDuration, raw, int(max/time.Second))
 	}
 	return n, nil
@@ -159,11 +161,7 @@ func (s *Service) Requests(ctx context.Context, c identity.Caller) ([]wire.Acces
 }
 
 func sortNewestFirst(rs []wire.AccessRequest) {
-	for i := 1; i < len(rs); i++ {
-		for j := i; j > 0 && rs[j].CreatedAt.After(rs[j-1].CreatedAt); j-- {
-			rs[j], rs[j-1] = rs[j-1], rs[j]
-		}
-	}
+	slices.SortStableFunc(rs, func(a, b wire.AccessRequest) int { return b.CreatedAt.Compare(a.CreatedAt) })
 }
 
 // mayDecide reports whether approver may approve r under the policy now.
@@ -186,8 +184,8 @@ func Status(r wire.AccessRequest, now time.Time) string {
 
 // The decisions an approver can make.
 const (
-	ActionApprove = "approve"
-	ActionReject  = "reject"
+	ActionApprove = wire.ActionApprove
+	ActionReject  = wire.ActionReject
 )
 
 // Decide approves or rejects request id as caller c. The policy is evaluated again for
@@ -235,7 +233,7 @@ func (s *Service) Decide(ctx context.Context, c identity.Caller, id, action, com
 		switch {
 		case action == ActionReject:
 			r.Status, event = wire.StatusRejected, wire.EventRequestRejected
-		case approvals(r) >= r.Approvals:
+		case r.ApprovalsGiven() >= r.Approvals:
 			r.Status = wire.StatusApproved
 			r.GrantedUntil = now.Add(time.Duration(r.GrantSeconds) * time.Second)
 			event = wire.EventGrantStarted
@@ -279,16 +277,6 @@ func samePerson(arn string, c identity.Caller) bool {
 		return true // unknowable: refuse rather than count
 	}
 	return personKey(other) == personKey(c)
-}
-
-func approvals(r wire.AccessRequest) int {
-	n := 0
-	for _, d := range r.Decisions {
-		if d.Action == ActionApprove {
-			n++
-		}
-	}
-	return n
 }
 
 // grant checks the caller's grant for a profile whose rule needs approval, and returns

@@ -444,3 +444,17 @@ rules:
 		t.Errorf("two Identity Center people of one permission set: %+v, %v, want approved", got.Status, err)
 	}
 }
+
+func TestRequestGrantLength(t *testing.T) {
+	svc, _, _ := workflow(t)
+	ctx := context.Background()
+	for _, bad := range []string{"600", "7201", "1h", "+1800", " 1800"} {
+		if _, err := svc.Request(ctx, alice, tvm.CredentialsRequest{Profile: "prod-admin", Reason: "x", Duration: bad}); !errors.Is(err, tvm.ErrInvalidDuration) {
+			t.Errorf("grant %q: %v, want invalid duration", bad, err)
+		}
+	}
+	r, err := svc.Request(ctx, alice, tvm.CredentialsRequest{Profile: "prod-admin", Reason: "x", Duration: "1800"})
+	if err != nil || r.GrantSeconds != 1800 {
+		t.Errorf("a 30-minute grant: %+v, %v", r, err)
+	}
+}

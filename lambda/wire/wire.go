@@ -344,10 +344,27 @@ type AccessRequest struct {
 	Decisions    []Decision `json:"decisions"`
 }
 
-// Decision is one approver's approval or rejection, or a revocation.
+// The actions a Decision records.
+const (
+	ActionApprove = "approve"
+	ActionReject  = "reject"
+)
+
+// ApprovalsGiven counts the approvals among r's decisions.
+func (r AccessRequest) ApprovalsGiven() int {
+	n := 0
+	for _, d := range r.Decisions {
+		if d.Action == ActionApprove {
+			n++
+		}
+	}
+	return n
+}
+
+// Decision is one approver's approval or rejection.
 type Decision struct {
 	By      string    `json:"by"`
-	Action  string    `json:"action"` // approve, reject, revoke
+	Action  string    `json:"action"` // ActionApprove or ActionReject
 	At      time.Time `json:"at"`
 	Comment string    `json:"comment,omitempty"`
 }

@@ -159,12 +159,6 @@ func writeTable(w io.Writer, rs []wire.AccessRequest, now time.Time) error {
 		if who == "" {
 			who = r.Requester.ARN
 		}
-		given := 0
-		for _, d := range r.Decisions {
-			if d.Action == "approve" {
-				given++
-			}
-		}
 		st := r.Status
 		switch {
 		case st == wire.StatusPending:
@@ -172,7 +166,7 @@ func writeTable(w io.Writer, rs []wire.AccessRequest, now time.Time) error {
 		case st == wire.StatusApproved:
 			st += " " + short(r.GrantedUntil.Sub(now))
 		}
-		fmt.Fprintf(b, "%s\t%s\t%s\t%s\t%d/%d\t%s\n", r.ID, st, r.Profile, who, given, r.Approvals, r.Reason)
+		fmt.Fprintf(b, "%s\t%s\t%s\t%s\t%d/%d\t%s\n", r.ID, st, r.Profile, who, r.ApprovalsGiven(), r.Approvals, r.Reason)
 	}
 	return b.Flush()
 }
@@ -256,13 +250,7 @@ func decideRun(opts *Options, approve bool) error {
 	case wire.StatusRejected:
 		fmt.Fprintf(opts.IO.Out, "%s rejected\n", r.ID)
 	default:
-		given := 0
-		for _, d := range r.Decisions {
-			if d.Action == "approve" {
-				given++
-			}
-		}
-		fmt.Fprintf(opts.IO.Out, "%s: %d of %d approvals; still pending\n", r.ID, given, r.Approvals)
+		fmt.Fprintf(opts.IO.Out, "%s: %d of %d approvals; still pending\n", r.ID, r.ApprovalsGiven(), r.Approvals)
 	}
 	return nil
 }
