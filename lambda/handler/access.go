@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/vend-tvm/vend/lambda/identity"
 	"github.com/vend-tvm/vend/lambda/tvm"
@@ -55,4 +56,29 @@ func closedWhy(err error) string {
 		return "it was decided, expired or revoked"
 	}
 	return why
+}
+
+func (h *Handler) revoke(ctx context.Context, c identity.Caller, req Request, rec *record) response {
+	rec.accessRequest, rec.justification, rec.profile = req.ID, req.Comment, req.Profile
+	out, err := h.svc.Revoke(ctx, c, tvm.RevokeInput{RequestID: req.ID, CallerARN: req.Caller, Profile: req.Profile, Comment: req.Comment, TraceID: rec.requestID})
+	rec.sourceIdentity, rec.revokedCaller = out.SourceIdentity, out.Caller.ARN
+	if len(out.Requests) == 1 {
+		rec.profile, rec.rule = out.Requests[0].Profile, out.Requests[0].Rule
+	}
+	var inc *tvm.RevocationIncompleteError
+	if errors.As(err, &inc) {
+		// The answer says which roles are done: the client shows them, and revoking
+		// again finishes the rest.
+		rec.err = err
+		out.RequestID = rec.requestID
+		return h.failWith(rec, wire.Error{
+			Code:       wire.CodeRevocationIncomplete,
+			Message:    "the grants ended, but the revocation policy of " + strings.Join(inc.Roles, ", ") + " was not written, so sessions there may still work; revoke again, and if it keeps failing ask the TVM's operators (see its log for this request ID)",
+			Revocation: &out,
+		}, retryAfter(time.Second))
+	}
+	if err != nil {
+		return h.coreError(rec, err)
+	}
+	return h.ok(rec, out, nil)
 }

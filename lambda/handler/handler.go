@@ -31,6 +31,7 @@ type Service interface {
 	Request(ctx context.Context, c identity.Caller, req tvm.CredentialsRequest) (wire.AccessRequest, error)
 	Requests(ctx context.Context, c identity.Caller) ([]wire.AccessRequest, error)
 	Decide(ctx context.Context, c identity.Caller, id, action, comment, requestID string) (wire.AccessRequest, error)
+	Revoke(ctx context.Context, c identity.Caller, in tvm.RevokeInput) (wire.Revocation, error)
 }
 
 // Retry-After hints for answers that invite a retry.
@@ -136,6 +137,7 @@ type record struct {
 	breakGlass     bool
 	alerted        bool
 	accessRequest  string // the access request a vend used or a route acted on
+	revokedCaller  string // whose sessions a revocation ended
 	err            error
 }
 
@@ -241,6 +243,8 @@ func (h *Handler) route(ctx context.Context, c identity.Caller, req Request, rec
 		return h.decide(ctx, c, req, tvm.ActionApprove, rec)
 	case RouteReject:
 		return h.decide(ctx, c, req, tvm.ActionReject, rec)
+	case RouteRevoke:
+		return h.revoke(ctx, c, req, rec)
 	default:
 		return h.whoami(ctx, c, rec)
 	}
@@ -374,6 +378,14 @@ func (h *Handler) coreError(rec *record, err error) response {
 		return h.fail(rec, wire.CodeAlreadyDecided, "you have decided this request already", nil)
 	case errors.Is(err, tvm.ErrStateUnavailable):
 		return h.fail(rec, wire.CodeStateUnavailable, "the TVM's state table cannot be reached, so it cannot check or change requests and grants; retry later", retryAfter(time.Second))
+	case errors.Is(err, tvm.ErrNotRevoker):
+		return h.fail(rec, wire.CodeNotARevoker, "revoking a caller is for the policy's administrators; a request may also be revoked by its approvers and its requester", nil)
+	case errors.Is(err, tvm.ErrInvalidCaller):
+		return h.fail(rec, wire.CodeInvalidCaller, "the caller to revoke is not a principal ARN", nil)
+	case errors.Is(err, tvm.ErrRevocationUnavailable):
+		return h.fail(rec, wire.CodeRevocationUnavailable, "this TVM cannot write revocation policies, so nothing was revoked; ask its operators to configure revocation (the state table and the protected roles' revocation policies)", nil)
+	case errors.Is(err, tvm.ErrRevocationIncomplete):
+		return h.fail(rec, wire.CodeRevocationIncomplete, "the grants ended, but a revocation policy was not written, so sessions may still work; revoke again", retryAfter(time.Second))
 	case errors.Is(err, tvm.ErrUnknownProfile):
 		return h.fail(rec, wire.CodeUnknownProfile, "the policy defines no such profile", nil)
 	case errors.Is(err, tvm.ErrInvalidDuration):
@@ -487,6 +499,9 @@ func (h *Handler) logDecision(ctx context.Context, rec *record, start time.Time)
 		slog.String("access_request_id", rec.accessRequest),
 		slog.Float64("latency_ms", latency),
 		slog.String("tvm_version", h.version),
+	}
+	if rec.revokedCaller != "" {
+		attrs = append(attrs, slog.String("revoked_caller_arn", truncate(rec.revokedCaller, 2048)))
 	}
 	if rec.err != nil {
 		attrs = append(attrs, slog.String("error", truncate(rec.err.Error(), 1024)))

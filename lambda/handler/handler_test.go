@@ -95,6 +95,10 @@ func (panicService) Decide(context.Context, identity.Caller, string, string, str
 	panic("decide")
 }
 
+func (panicService) Revoke(context.Context, identity.Caller, tvm.RevokeInput) (wire.Revocation, error) {
+	panic("revoke")
+}
+
 func loadEvent(t testing.TB, name string) Event {
 	t.Helper()
 	b, err := os.ReadFile("testdata/" + name)

@@ -72,6 +72,7 @@ const (
 	RouteRequests // GET lists, POST files one
 	RouteApprove
 	RouteReject
+	RouteRevoke
 )
 
 // Request is a parsed, bounded request.
@@ -87,9 +88,11 @@ type Request struct {
 	Reason string
 	// Method is GET or POST (RouteRequests takes both).
 	Method string
-	// ID and Comment are set for RouteApprove and RouteReject.
+	// ID and Comment are set for RouteApprove and RouteReject, and for RouteRevoke with
+	// either ID or Caller (and Profile, optionally).
 	ID      string
 	Comment string
+	Caller  string
 }
 
 // RequestError is a request refused before it reaches the core.
@@ -129,6 +132,8 @@ func RoutePath(r Route) string {
 		return wire.PathApprove
 	case RouteReject:
 		return wire.PathReject
+	case RouteRevoke:
+		return wire.PathRevoke
 	}
 	return ""
 }
@@ -147,6 +152,8 @@ func routeOf(path string) Route {
 		return RouteApprove
 	case wire.PathReject:
 		return RouteReject
+	case wire.PathRevoke:
+		return RouteRevoke
 	}
 	return RouteNone
 }
@@ -156,7 +163,7 @@ func methods(r Route) []string {
 	switch r {
 	case RouteRequests:
 		return []string{http.MethodGet, http.MethodPost}
-	case RouteApprove, RouteReject:
+	case RouteApprove, RouteReject, RouteRevoke:
 		return []string{http.MethodPost}
 	}
 	return []string{http.MethodGet}
@@ -215,6 +222,8 @@ func ParseRequest(e *Event) (Request, *RequestError) {
 	switch {
 	case route == RouteApprove || route == RouteReject:
 		return parseDecision(req, q)
+	case route == RouteRevoke:
+		return parseRevoke(req, q)
 	case route == RouteRequests && req.Method == http.MethodPost:
 		// A new request: a profile, a reason and optionally a grant length, as below.
 	case route != RouteCredentials:
@@ -261,6 +270,41 @@ func parseDecision(req Request, q url.Values) (Request, *RequestError) {
 		return req, refuse(wire.CodeBadRequest, "id is not a request ID (req- and 26 letters and digits)")
 	}
 	req.ID = ids[0]
+	return parseComment(req, q)
+}
+
+// parseRevoke reads a revocation: a request's ID, or a caller's ARN with an optional
+// profile; and an optional comment.
+func parseRevoke(req Request, q url.Values) (Request, *RequestError) {
+	ids, callers, profiles := q[wire.QueryID], q[wire.QueryCaller], q[wire.QueryProfile]
+	switch {
+	case len(ids)+len(callers) != 1:
+		return req, refuse(wire.CodeBadRequest, "give either a request's id or a caller's ARN, once")
+	case len(ids) == 1 && len(profiles) > 0:
+		return req, refuse(wire.CodeBadRequest, "a request names its profile: give profile only with caller")
+	case len(ids) == 1 && !tvm.ValidRequestID(ids[0]):
+		return req, refuse(wire.CodeBadRequest, "id is not a request ID (req- and 26 letters and digits)")
+	case len(profiles) > 1:
+		return req, refuse(wire.CodeBadRequest, "profile given more than once")
+	case len(profiles) == 1 && !policy.ValidProfileName(profiles[0]):
+		return req, refuse(wire.CodeInvalidProfile, "profile is not a valid profile name").withProfile(profiles[0])
+	}
+	if len(ids) == 1 {
+		req.ID = ids[0]
+	} else {
+		if _, err := identity.ParseARN(callers[0]); err != nil {
+			return req, refuse(wire.CodeInvalidCaller, "caller is not a principal ARN, such as arn:aws:iam::111111111111:user/alice or arn:aws:sts::111111111111:assumed-role/ROLE/SESSION")
+		}
+		req.Caller = callers[0]
+		if len(profiles) == 1 {
+			req.Profile = profiles[0]
+		}
+	}
+	return parseComment(req, q)
+}
+
+// parseComment reads the optional comment of a decision or revocation.
+func parseComment(req Request, q url.Values) (Request, *RequestError) {
 	if cs, ok := q[wire.QueryComment]; ok {
 		if len(cs) > 1 {
 			return req, refuse(wire.CodeBadRequest, "comment given more than once")

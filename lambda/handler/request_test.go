@@ -202,3 +202,44 @@ func FuzzParseRequest(f *testing.F) {
 		}
 	})
 }
+
+func TestParseRevoke(t *testing.T) {
+	const id = "req-abcdefghijklmnopqrstuvwxyz"
+	const alice = "arn:aws:iam::111111111111:user/alice"
+	ok := []struct{ query, id, caller, profile, comment string }{
+		{"id=" + id, id, "", "", ""},
+		{"id=" + id + "&comment=left+the+team", id, "", "", "left the team"},
+		{"caller=" + alice, "", alice, "", ""},
+		{"caller=" + alice + "&profile=prod-admin", "", alice, "prod-admin", ""},
+		{"caller=arn:aws:sts::111111111111:assumed-role/Dev/alice", "", "arn:aws:sts::111111111111:assumed-role/Dev/alice", "", ""},
+	}
+	for _, tt := range ok {
+		ev := Event{RawPath: wire.PathRevoke, RawQueryString: tt.query, RequestContext: RequestContext{HTTP: HTTPContext{Method: "POST"}}}
+		req, rerr := ParseRequest(&ev)
+		if rerr != nil || req.Route != RouteRevoke || req.ID != tt.id || req.Caller != tt.caller || req.Profile != tt.profile || req.Comment != tt.comment {
+			t.Errorf("ParseRequest(%s) = %+v, %v", tt.query, req, rerr)
+		}
+	}
+	bad := map[string]string{
+		"":                                 wire.CodeBadRequest,
+		"id=" + id + "&caller=" + alice:    wire.CodeBadRequest,
+		"id=" + id + "&id=" + id:           wire.CodeBadRequest,
+		"id=req-x":                         wire.CodeBadRequest,
+		"id=" + id + "&profile=prod-admin": wire.CodeBadRequest,
+		"caller=alice":                     wire.CodeInvalidCaller,
+		"caller=arn:aws:iam::1:user/alice": wire.CodeInvalidCaller,
+		"caller=" + alice + "&profile=a&profile=b": wire.CodeBadRequest,
+		"caller=" + alice + "&profile=../x":        wire.CodeInvalidProfile,
+		"caller=" + alice + "&comment=a%0Ab":       wire.CodeInvalidReason,
+	}
+	for q, code := range bad {
+		ev := Event{RawPath: wire.PathRevoke, RawQueryString: q, RequestContext: RequestContext{HTTP: HTTPContext{Method: "POST"}}}
+		if _, rerr := ParseRequest(&ev); rerr == nil || rerr.Code != code || rerr.Status != wire.Status(code) {
+			t.Errorf("ParseRequest(%q) = %v; want %s", q, rerr, code)
+		}
+	}
+	ev := Event{RawPath: wire.PathRevoke, RawQueryString: "id=" + id, RequestContext: RequestContext{HTTP: HTTPContext{Method: "GET"}}}
+	if _, rerr := ParseRequest(&ev); rerr == nil || rerr.Code != wire.CodeMethodNotAllowed || rerr.Allow != "POST" {
+		t.Errorf("GET revoke: %v", rerr)
+	}
+}

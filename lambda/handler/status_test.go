@@ -36,6 +36,7 @@ func TestErrorStatusesComeFromTheWireTable(t *testing.T) {
 		tvm.ErrThrottled, tvm.ErrSTS, &tvm.ReasonRequiredError{Rule: "oncall"}, tvm.ErrEventsUnavailable,
 		&tvm.ApprovalRequiredError{Rule: "r", Profile: "p"}, tvm.ErrApprovalNotNeeded, tvm.ErrRequestNotFound,
 		tvm.ErrRequestClosed, tvm.ErrSelfApproval, tvm.ErrNotApprover, tvm.ErrAlreadyDecided, tvm.ErrStateUnavailable,
+		tvm.ErrNotRevoker, tvm.ErrInvalidCaller, tvm.ErrRevocationUnavailable, &tvm.RevocationIncompleteError{Roles: []string{"r"}},
 		errors.New("anything else"),
 	} {
 		t.Run("core "+err.Error(), func(t *testing.T) { check(t, hs.h.coreError(&record{}, err)) })

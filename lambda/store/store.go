@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/vend-tvm/vend/internal/revocation"
 	"github.com/vend-tvm/vend/lambda/tvm"
 	"github.com/vend-tvm/vend/lambda/wire"
 )
@@ -230,6 +231,62 @@ func (s *Store) GrantFor(ctx context.Context, caller, profile string, now time.T
 		return tvm.Grant{}, false, nil
 	}
 	return tvm.Grant{RequestID: id.Value, Until: t}, true, nil
+}
+
+func revocationKey(roleARN string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "REVOKE#" + roleARN}}
+}
+
+// Revocations returns the revocations of a role and their version, consistently; a role
+// never revoked has none, at version 0.
+func (s *Store) Revocations(ctx context.Context, roleARN string) ([]revocation.Entry, int, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: revocationKey(roleARN), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return nil, 0, unavailable("get revocations", err)
+	}
+	if out.Item == nil {
+		return nil, 0, nil
+	}
+	doc, ok1 := out.Item["entries"].(*types.AttributeValueMemberS)
+	ver, ok2 := out.Item["version"].(*types.AttributeValueMemberN)
+	if !ok1 || !ok2 {
+		return nil, 0, fmt.Errorf("%w: a revocations item lacks entries or version", ErrUnavailable)
+	}
+	v, err := strconv.Atoi(ver.Value)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w: a revocations item's version is not a number", ErrUnavailable)
+	}
+	var es []revocation.Entry
+	if err := json.Unmarshal([]byte(doc.Value), &es); err != nil {
+		return nil, 0, fmt.Errorf("%w: a revocations item's entries are not JSON", ErrUnavailable)
+	}
+	return es, v, nil
+}
+
+// PutRevocations writes a role's revocations over the version read (0: none yet) as
+// version+1. A version that moved on is ErrConflict. The item has no TTL: it is the
+// record of what the role's policy must deny, pruned by the TVM as entries lapse.
+func (s *Store) PutRevocations(ctx context.Context, roleARN string, entries []revocation.Entry, version int) error {
+	if entries == nil {
+		entries = []revocation.Entry{}
+	}
+	doc, err := json.Marshal(entries)
+	if err != nil {
+		return err
+	}
+	item := revocationKey(roleARN)
+	item["entries"] = &types.AttributeValueMemberS{Value: string(doc)}
+	item["version"] = &types.AttributeValueMemberN{Value: strconv.Itoa(version + 1)}
+	in := &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item}
+	if version == 0 {
+		in.ConditionExpression = aws.String("attribute_not_exists(pk)")
+	} else {
+		in.ConditionExpression = aws.String("#version = :version")
+		in.ExpressionAttributeNames = map[string]string{"#version": "version"}
+		in.ExpressionAttributeValues = map[string]types.AttributeValue{":version": &types.AttributeValueMemberN{Value: strconv.Itoa(version)}}
+	}
+	_, err = s.db.PutItem(ctx, in)
+	return classify("put revocations", err)
 }
 
 // classify turns a failed conditional write into ErrConflict and anything else into

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/vend-tvm/vend/internal/revocation"
 	"github.com/vend-tvm/vend/internal/testkit"
 	"github.com/vend-tvm/vend/lambda/wire"
 )
@@ -172,5 +173,35 @@ func TestUnavailable(t *testing.T) {
 	}
 	if err := s.Create(ctx, pending("x")); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("Create: %v", err)
+	}
+}
+
+func TestRevocationsAreVersioned(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	const role = "arn:aws:iam::111111111111:role/vend/admin"
+	es, v, err := s.Revocations(ctx, role)
+	if err != nil || v != 0 || len(es) != 0 {
+		t.Fatalf("Revocations of a role never revoked = %+v, %d, %v", es, v, err)
+	}
+	one := []revocation.Entry{{SourceIdentity: "vend-alice-0123456789abcdef", Before: t0}}
+	if err := s.PutRevocations(ctx, role, one, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutRevocations(ctx, role, nil, 0); !errors.Is(err, ErrConflict) {
+		t.Errorf("a second first write: %v, want ErrConflict", err)
+	}
+	es, v, err = s.Revocations(ctx, role)
+	if err != nil || v != 1 || len(es) != 1 || es[0].SourceIdentity != one[0].SourceIdentity || !es[0].Before.Equal(t0) {
+		t.Fatalf("Revocations = %+v, %d, %v", es, v, err)
+	}
+	if err := s.PutRevocations(ctx, role, nil, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutRevocations(ctx, role, one, 1); !errors.Is(err, ErrConflict) {
+		t.Errorf("a write over a stale version: %v, want ErrConflict", err)
+	}
+	if es, v, err = s.Revocations(ctx, role); err != nil || v != 2 || len(es) != 0 {
+		t.Fatalf("Revocations after pruning all = %+v, %d, %v", es, v, err)
 	}
 }

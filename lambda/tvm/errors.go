@@ -61,6 +61,20 @@ var (
 	ErrStateUnavailable = errors.New("state store unavailable")
 )
 
+// Errors of revocation.
+var (
+	// ErrNotRevoker: the caller may not make this revocation.
+	ErrNotRevoker = errors.New("not allowed to revoke")
+	// ErrInvalidCaller: the caller to revoke is not a principal ARN.
+	ErrInvalidCaller = errors.New("invalid caller")
+	// ErrRevocationUnavailable: the TVM cannot write revocation policies (none is
+	// configured).
+	ErrRevocationUnavailable = errors.New("revocation unavailable")
+	// ErrRevocationIncomplete: the grants ended, but the revocation policy of at least one
+	// role could not be written. The error is a *RevocationIncompleteError.
+	ErrRevocationIncomplete = errors.New("revocation incomplete")
+)
+
 // ReasonRequiredError names the break-glass rule that wants a reason.
 type ReasonRequiredError struct{ Rule string }
 

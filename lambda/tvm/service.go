@@ -148,6 +148,8 @@ type Service struct {
 	events      EventPublisher
 	version     string
 	state       StateStore
+	revocations RevocationStore
+	publisher   PolicyPublisher
 	shared      *sharedLimit
 	// onEventError hears about events that could not be published after a state change.
 	onEventError func(eventType, accessRequestID string, err error)
@@ -372,6 +374,11 @@ func (s *Service) Credentials(ctx context.Context, c identity.Caller, req Creden
 		// Some SDKs never refresh credentials without an expiration; refuse to hand
 		// out an incomplete set.
 		return res, fmt.Errorf("%w: incomplete credentials from sts", ErrSTS)
+	}
+	if d.Approval != nil {
+		if err := s.regrant(ctx, c, d, grant); err != nil {
+			return res, err
+		}
 	}
 	if d.BreakGlass {
 		// The alert is what makes break-glass acceptable: without it, the credentials are

@@ -86,6 +86,8 @@ type Error struct {
 	RequestID string `json:"request_id,omitempty"`
 	Rule      string `json:"rule,omitempty"`
 	Reason    string `json:"reason,omitempty"`
+	// Revocation is set with revocation_incomplete: what was done, role by role.
+	Revocation *Revocation `json:"revocation,omitempty"`
 }
 
 func (e *Error) Error() string {
@@ -103,33 +105,37 @@ func (e *Error) Error() string {
 // Stable error codes. Clients may switch on them; never rename one. codes gives each
 // its HTTP status.
 const (
-	CodeBadRequest        = "bad_request"
-	CodeInvalidProfile    = "invalid_profile"
-	CodeInvalidDuration   = "invalid_duration"
-	CodeUnauthenticated   = "unauthenticated"
-	CodeAccessDenied      = "access_denied"
-	CodePolicyInvalid     = "policy_invalid"
-	CodeUnknownProfile    = "unknown_profile"
-	CodeNotFound          = "not_found"
-	CodeMethodNotAllowed  = "method_not_allowed"
-	CodeRequestTooLarge   = "request_too_large"
-	CodeRateLimited       = "rate_limited"
-	CodeRoleTrustRefused  = "role_trust_refused"
-	CodeSTSError          = "sts_error"
-	CodeSTSThrottled      = "sts_throttled"
-	CodePolicyUnavailable = "policy_unavailable"
-	CodeInvalidReason     = "invalid_reason"
-	CodeReasonRequired    = "reason_required"
-	CodeEventsUnavailable = "events_unavailable"
-	CodeApprovalRequired  = "approval_required"
-	CodeApprovalNotNeeded = "approval_not_needed"
-	CodeRequestNotFound   = "request_not_found"
-	CodeRequestNotPending = "request_not_pending"
-	CodeSelfApproval      = "self_approval"
-	CodeNotAnApprover     = "not_an_approver"
-	CodeAlreadyDecided    = "already_decided"
-	CodeStateUnavailable  = "state_unavailable"
-	CodeInternal          = "internal_error"
+	CodeBadRequest            = "bad_request"
+	CodeInvalidProfile        = "invalid_profile"
+	CodeInvalidDuration       = "invalid_duration"
+	CodeUnauthenticated       = "unauthenticated"
+	CodeAccessDenied          = "access_denied"
+	CodePolicyInvalid         = "policy_invalid"
+	CodeUnknownProfile        = "unknown_profile"
+	CodeNotFound              = "not_found"
+	CodeMethodNotAllowed      = "method_not_allowed"
+	CodeRequestTooLarge       = "request_too_large"
+	CodeRateLimited           = "rate_limited"
+	CodeRoleTrustRefused      = "role_trust_refused"
+	CodeSTSError              = "sts_error"
+	CodeSTSThrottled          = "sts_throttled"
+	CodePolicyUnavailable     = "policy_unavailable"
+	CodeInvalidReason         = "invalid_reason"
+	CodeReasonRequired        = "reason_required"
+	CodeEventsUnavailable     = "events_unavailable"
+	CodeApprovalRequired      = "approval_required"
+	CodeApprovalNotNeeded     = "approval_not_needed"
+	CodeRequestNotFound       = "request_not_found"
+	CodeRequestNotPending     = "request_not_pending"
+	CodeSelfApproval          = "self_approval"
+	CodeNotAnApprover         = "not_an_approver"
+	CodeAlreadyDecided        = "already_decided"
+	CodeStateUnavailable      = "state_unavailable"
+	CodeNotARevoker           = "not_a_revoker"
+	CodeInvalidCaller         = "invalid_caller"
+	CodeRevocationUnavailable = "revocation_unavailable"
+	CodeRevocationIncomplete  = "revocation_incomplete"
+	CodeInternal              = "internal_error"
 )
 
 // CodeInfo is what the contract says about one error code.
@@ -174,6 +180,10 @@ var codes = []CodeInfo{
 	{Code: CodeNotAnApprover, Status: 403, Meaning: "the policy does not name the caller as an approver of the request"},
 	{Code: CodeAlreadyDecided, Status: 409, Meaning: "the caller decided this request already"},
 	{Code: CodeStateUnavailable, Status: 503, Meaning: "the state table cannot be reached or is not configured: no request, decision or grant check"},
+	{Code: CodeNotARevoker, Status: 403, Meaning: "revoking a caller is for the policy's administrators"},
+	{Code: CodeInvalidCaller, Status: 400, Meaning: "the caller to revoke is not an IAM or STS principal ARN"},
+	{Code: CodeRevocationUnavailable, Status: 503, Meaning: "the TVM has no revocation policy writer configured: nothing was revoked"},
+	{Code: CodeRevocationIncomplete, Status: 503, Meaning: "the grants ended, but a role's revocation policy was not written: its sessions may still work; revoke again"},
 	{Code: CodeInternal, Status: 500},
 }
 
@@ -246,6 +256,9 @@ const (
 	EventGrantStarted = "grant_started"
 	// EventRequestRejected: an approver rejected a request.
 	EventRequestRejected = "request_rejected"
+	// EventRevoked: someone revoked a caller's sessions (and a request's grant, or all the
+	// caller's grants).
+	EventRevoked = "revoked"
 )
 
 // EventVersion is the version of the event schema.
@@ -276,6 +289,12 @@ type Event struct {
 	AccessRequestID string `json:"access_request_id,omitempty"`
 	Status          string `json:"status,omitempty"`
 	By              string `json:"by,omitempty"`
+	// The revocation fields are set for revoked events: sessions issued before
+	// RevokedBefore on RoleARNs end; Incomplete lists the roles whose policy could not be
+	// written.
+	RevokedBefore time.Time `json:"revoked_before,omitzero"`
+	RoleARNs      []string  `json:"role_arns,omitempty"`
+	Incomplete    []string  `json:"incomplete,omitempty"`
 }
 
 // CheckReason says what is wrong with a justification, or nil: it must be UTF-8, from 1
@@ -306,12 +325,16 @@ const (
 	PathRequests = "/v1/requests"
 	PathApprove  = "/v1/requests/approve"
 	PathReject   = "/v1/requests/reject"
+	// PathRevoke (POST) ends a grant and the sessions already issued: QueryID names a
+	// request, or QueryCaller a caller (with QueryProfile to limit it to one profile).
+	PathRevoke = "/v1/revoke"
 )
 
 // Query parameters of the access-workflow routes.
 const (
 	QueryID      = "id"
 	QueryComment = "comment"
+	QueryCaller  = "caller"
 )
 
 // The statuses of an access request.
@@ -348,6 +371,7 @@ type AccessRequest struct {
 const (
 	ActionApprove = "approve"
 	ActionReject  = "reject"
+	ActionRevoke  = "revoke"
 )
 
 // ApprovalsGiven counts the approvals among r's decisions.
@@ -361,12 +385,33 @@ func (r AccessRequest) ApprovalsGiven() int {
 	return n
 }
 
-// Decision is one approver's approval or rejection.
+// Decision is one approver's approval or rejection, or a revocation.
 type Decision struct {
 	By      string    `json:"by"`
-	Action  string    `json:"action"` // ActionApprove or ActionReject
+	Action  string    `json:"action"` // ActionApprove, ActionReject or ActionRevoke
 	At      time.Time `json:"at"`
 	Comment string    `json:"comment,omitempty"`
+}
+
+// Revocation is the answer to POST PathRevoke: whose sessions, issued before when, end on
+// which roles, and which requests' grants ended with them.
+type Revocation struct {
+	Caller         Caller          `json:"caller"`
+	SourceIdentity string          `json:"source_identity"`
+	Before         time.Time       `json:"issued_before"`
+	Roles          []RevokedRole   `json:"roles"`
+	Requests       []AccessRequest `json:"requests"`
+	RequestID      string          `json:"request_id,omitempty"`
+}
+
+// RevokedRole is one role a revocation was written to.
+type RevokedRole struct {
+	RoleARN   string `json:"role_arn"`
+	PolicyARN string `json:"policy_arn"`
+	// Done is false when the role's revocation policy could not be written: sessions on
+	// the role may still work, and the same revocation should be made again.
+	Done  bool   `json:"done"`
+	Error string `json:"error,omitempty"`
 }
 
 // AccessRequests is the answer to GET PathRequests.
