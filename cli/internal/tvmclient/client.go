@@ -248,6 +248,41 @@ func (c *Client) Decide(ctx context.Context, id string, approve bool, comment st
 	return &out, nil
 }
 
+// Revocation names what to revoke: a request's ID, or a caller's ARN (on Profile's
+// role only, when set).
+type Revocation struct {
+	RequestID string
+	CallerARN string
+	Profile   string
+	Comment   string
+}
+
+// Revoke ends a request's grant, or a caller's grants, and the sessions already issued.
+// A revocation_incomplete answer is a *wire.Error whose Revocation says role by role
+// what was done; making the same revocation again finishes it.
+func (c *Client) Revoke(ctx context.Context, r Revocation) (*wire.Revocation, error) {
+	q := url.Values{}
+	what := "request " + r.RequestID
+	if r.RequestID != "" {
+		q.Set(wire.QueryID, r.RequestID)
+	} else {
+		q.Set(wire.QueryCaller, r.CallerARN)
+		what = "caller " + r.CallerARN
+		if r.Profile != "" {
+			q.Set(wire.QueryProfile, r.Profile)
+			what += " on " + r.Profile
+		}
+	}
+	if r.Comment != "" {
+		q.Set(wire.QueryComment, r.Comment)
+	}
+	var out wire.Revocation
+	if err := c.call(ctx, http.MethodPost, wire.PathRevoke, q, &out); err != nil {
+		return nil, fmt.Errorf("revoke %s: %w", what, err)
+	}
+	return &out, nil
+}
+
 // Whoami asks the TVM who it sees calling.
 func (c *Client) Whoami(ctx context.Context) (*wire.Whoami, error) {
 	var out wire.Whoami

@@ -25,7 +25,9 @@
 //	                             decision lines are always written
 //	VEND_STATE_TABLE             DynamoDB table of access requests and grants; without it a rule
 //	                             that needs approval vends nothing (503 state_unavailable). With
-//	                             it, the rate limit is kept there too, across all containers
+//	                             it, the rate limit is kept there too, across all containers, and
+//	                             revocation is on: the TVM writes the revocation policies of
+//	                             protected roles (iam:CreatePolicyVersion under /vend-revocation/)
 //	VEND_RATE_LIMIT_WHEN_STATE_DOWN  refuse (default: 503 state_unavailable) or local (each
 //	                             container's own limit) while the state table cannot be reached
 //	VEND_EVENTS_TOPIC_ARN        SNS topic for access-workflow events (break-glass alerts); without
@@ -49,6 +51,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
@@ -57,6 +60,7 @@ import (
 	"github.com/vend-tvm/vend/lambda/awsenv"
 	"github.com/vend-tvm/vend/lambda/events"
 	"github.com/vend-tvm/vend/lambda/handler"
+	"github.com/vend-tvm/vend/lambda/iampolicy"
 	"github.com/vend-tvm/vend/lambda/identity"
 	"github.com/vend-tvm/vend/lambda/policystore"
 	"github.com/vend-tvm/vend/lambda/store"
@@ -258,7 +262,8 @@ func build(ctx context.Context, getenv func(string) string, s settings, cfgErr e
 	}
 	if s.stateTable != "" {
 		st := store.New(dynamodb.NewFromConfig(awsenv.ForService(awsCfg, getenv, "DynamoDB")), s.stateTable)
-		topts = append(topts, tvm.WithState(st), tvm.WithSharedRateLimit(st, s.localWhenDown))
+		topts = append(topts, tvm.WithState(st), tvm.WithSharedRateLimit(st, s.localWhenDown),
+			tvm.WithRevocation(st, iampolicy.New(iam.NewFromConfig(awsenv.ForService(awsCfg, getenv, "IAM")))))
 	}
 	topts = append(topts, tvm.WithEventErrors(func(typ, id string, err error) {
 		logger.Error("event_unpublished", slog.String("event_type", typ), slog.String("access_request_id", id), slog.String("error", err.Error()))

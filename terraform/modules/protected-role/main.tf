@@ -103,3 +103,37 @@ resource "aws_iam_role_policy" "this" {
   role   = aws_iam_role.this.id
   policy = each.value
 }
+
+# The revocation policy: the TVM versions it to deny sessions it already issued to a
+# revoked caller (aws:SourceIdentity, aws:TokenIssueTime). It starts with one statement
+# that denies nothing; Terraform creates and deletes it and never resets what the TVM
+# wrote.
+resource "aws_iam_policy" "revocation" {
+  count = var.revocation ? 1 : 0
+
+  name        = aws_iam_role.this.name
+  path        = "/vend-revocation/"
+  description = "vend: revoked sessions of ${aws_iam_role.this.name}. Written by the TVM only."
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "VendRevocationsV0"
+      Effect    = "Deny"
+      Action    = "*"
+      Resource  = "*"
+      Condition = { DateLessThan = { "aws:TokenIssueTime" = "2000-01-01T00:00:00Z" } }
+    }]
+  })
+  tags = var.tags
+
+  lifecycle {
+    ignore_changes = [policy]
+  }
+}
+
+resource "aws_iam_role_policy_attachment" "revocation" {
+  count = var.revocation ? 1 : 0
+
+  role       = aws_iam_role.this.name
+  policy_arn = aws_iam_policy.revocation[0].arn
+}

@@ -17,3 +17,8 @@ output "assume_role_policy" {
   description = "The trust policy document (JSON) as applied."
   value       = aws_iam_role.this.assume_role_policy
 }
+
+output "revocation_policy_arn" {
+  description = "ARN of the role's revocation policy (null with revocation = false). Only the TVM may version it; the guardrails say so."
+  value       = var.revocation ? aws_iam_policy.revocation[0].arn : null
+}

@@ -107,6 +107,12 @@ variable "inline_policies" {
   }
 }
 
+variable "revocation" {
+  description = "Create and attach the role's revocation policy (NAME under /vend-revocation/), which the TVM versions to end sessions it issued to a revoked caller (vend revoke). Without it vend revoke still ends grants, but sessions already issued on this role last until they expire."
+  type        = bool
+  default     = true
+}
+
 variable "permissions_boundary_arn" {
   description = "Optional permissions boundary for the role."
   type        = string

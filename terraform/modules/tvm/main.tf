@@ -121,9 +121,24 @@ locals {
     },
   ]
 
+  # With the state table the TVM revokes issued sessions by versioning each protected
+  # role's revocation policy (the protected-role module's, named after the role under
+  # /vend-revocation/): exactly those policies, and no other IAM write.
+  revocation_policy_arns = [for a in var.protected_role_arns :
+    "${join(":", slice(split(":", a), 0, 5))}:policy/vend-revocation/${element(split("/", a), length(split("/", a)) - 1)}"
+  ]
+  revocation_statements = local.state_table_arn == null ? [] : [
+    {
+      Sid      = "WriteRevocationPolicies"
+      Effect   = "Allow"
+      Action   = ["iam:CreatePolicyVersion", "iam:DeletePolicyVersion", "iam:ListPolicyVersions"]
+      Resource = local.revocation_policy_arns
+    },
+  ]
+
   execution_policy = {
     Version   = "2012-10-17"
-    Statement = concat(local.vend_statements, local.kms_statements, local.events_statements, local.state_statements)
+    Statement = concat(local.vend_statements, local.kms_statements, local.events_statements, local.state_statements, local.revocation_statements)
   }
 
   # Log lines of the policy source that get a metric filter and an alarm (see

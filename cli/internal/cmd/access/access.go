@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -30,8 +31,10 @@ type Options struct {
 	Profile string        // request
 	Reason  string        // request
 	Grant   time.Duration // request: 0 for the rule's
-	ID      string        // approve, reject
-	Comment string        // approve, reject
+	ID      string        // approve, reject, revoke --request
+	Comment string        // approve, reject, revoke
+	Caller  string        // revoke --caller
+	On      string        // revoke --caller --profile
 	Output  string
 }
 
@@ -260,4 +263,87 @@ func name(c wire.Caller) string {
 		return c.Name
 	}
 	return c.ARN
+}
+
+// NewCmdRevoke returns vend revoke. runF, when set, replaces revokeRun (tests).
+func NewCmdRevoke(f *factory.Factory, runF func(*Options) error) *cobra.Command {
+	opts := newOptions(f)
+	cmd := &cobra.Command{
+		Use:   "revoke (--request ID | --caller ARN [--profile P]) [--comment TEXT]",
+		Short: "End a grant and the sessions already issued",
+		Long: `End access now, including the sessions vend already issued.
+
+--request ID ends that request's grant (or withdraws it while pending). --caller ARN
+ends every grant of that caller, on every profile or only --profile's. Either way the
+TVM writes, to each role concerned, a deny of every action for sessions carrying the
+caller's SourceIdentity that were issued before now: AWS enforces it on their next
+call, within seconds. Sessions issued later, after a new approval, work again.
+
+A request may be revoked by the policy's administrators, by its approvers and by its
+requester; a caller only by administrators. A caller whose rule needs no approval can
+vend again at once: change the policy to keep them out. If the TVM could not write a
+role's revocation policy it says which; run the same command again to finish.`,
+		Example: `  vend revoke --request req-abcdefghijklmnopqrstuvwxyz --comment 'INC-77 closed'
+  vend revoke --caller arn:aws:iam::111111111111:user/alice
+  vend revoke --caller arn:aws:sts::111111111111:assumed-role/Dev/alice --profile prod-admin -o json`,
+		Args: output.NoArgs("revoke"),
+		RunE: runE(opts, runF, revokeRun, func([]string) {}),
+	}
+	cmd.Flags().StringVar(&opts.ID, "request", "", "the request to revoke (vend requests lists them)")
+	cmd.Flags().StringVar(&opts.Caller, "caller", "", "the caller ARN whose grants and sessions end, as vend requests or the decision log shows it")
+	cmd.Flags().StringVar(&opts.On, "profile", "", "with --caller: only this profile's role (default: every profile's)")
+	addText(cmd.Flags(), &opts.Comment, "comment", "why, one line (the log and the revoked event carry it)")
+	output.Register(cmd.Flags(), &opts.Output, []string{output.FormatText, output.FormatJSON})
+	return cmd
+}
+
+func revokeRun(opts *Options) error {
+	switch {
+	case (opts.ID == "") == (opts.Caller == ""):
+		return status.Usagef("revoke needs --request ID or --caller ARN (one of them)\n\nExample:\n  vend revoke --request ID   (vend requests lists them)")
+	case opts.On != "" && opts.Caller == "":
+		return status.Usagef("--profile goes with --caller: a request names its own profile")
+	case opts.Caller != "" && !strings.HasPrefix(opts.Caller, "arn:"):
+		return status.Usagef("--caller %q: want the caller's ARN, such as arn:aws:iam::111111111111:user/alice", opts.Caller)
+	}
+	remote, err := opts.Connect(opts.Context, "", 0)
+	if err != nil {
+		return err
+	}
+	rv, err := remote.Client.Revoke(opts.Context, tvmclient.Revocation{RequestID: opts.ID, CallerARN: opts.Caller, Profile: opts.On, Comment: opts.Comment})
+	var wireErr *wire.Error
+	if errors.As(err, &wireErr) && wireErr.Revocation != nil {
+		if opts.Output == output.FormatJSON {
+			_ = output.JSON(opts.IO.Out, wireErr.Revocation)
+		} else {
+			writeRevocation(opts.IO.Out, wireErr.Revocation)
+		}
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	if opts.Output == output.FormatJSON {
+		return output.JSON(opts.IO.Out, rv)
+	}
+	writeRevocation(opts.IO.Out, rv)
+	return nil
+}
+
+func writeRevocation(w io.Writer, rv *wire.Revocation) {
+	for _, r := range rv.Requests {
+		fmt.Fprintf(w, "%s revoked: %s has no grant for %s\n", r.ID, name(r.Requester), r.Profile)
+	}
+	if len(rv.Roles) == 0 {
+		fmt.Fprintf(w, "no session was issued on it, so no role needed a revocation\n")
+		return
+	}
+	fmt.Fprintf(w, "sessions of %s (source identity %s) issued before %s:\n", name(rv.Caller), rv.SourceIdentity, rv.Before.UTC().Format(time.RFC3339))
+	for _, r := range rv.Roles {
+		if r.Done {
+			fmt.Fprintf(w, "  %s  denied\n", r.RoleARN)
+		} else {
+			fmt.Fprintf(w, "  %s  NOT REVOKED: %s\n", r.RoleARN, r.Error)
+		}
+	}
 }

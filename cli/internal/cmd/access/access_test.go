@@ -103,3 +103,72 @@ func TestDecide(t *testing.T) {
 		t.Errorf("reject: %v %q", err, e.Out)
 	}
 }
+
+func TestRevoke(t *testing.T) {
+	revoked := sample
+	revoked.Status, revoked.GrantedUntil = wire.StatusRevoked, time.Now().Add(time.Hour)
+	rv := wire.Revocation{
+		Caller: sample.Requester, SourceIdentity: "vend-alice-0123456789abcdef", Before: time.Date(2026, 12, 5, 1, 0, 6, 0, time.UTC),
+		Roles:    []wire.RevokedRole{{RoleARN: "arn:aws:iam::111111111111:role/vend/prod-admin", PolicyARN: "arn:aws:iam::111111111111:policy/vend-revocation/prod-admin", Done: true}},
+		Requests: []wire.AccessRequest{revoked},
+	}
+	e := cmdtest.New(t)
+	var got url.Values
+	var method string
+	e.TVM.Handle(wire.PathRevoke, func(w http.ResponseWriter, r *http.Request) {
+		got, method = r.URL.Query(), r.Method
+		tvmtest.JSON(200, rv)(w, r)
+	})
+	if err := e.Run(t, NewCmdRevoke(e.F, nil), "--request", sample.ID, "--comment", "INC-77 closed"); err != nil {
+		t.Fatal(err)
+	}
+	out := e.Out.String()
+	if method != http.MethodPost || got.Get("id") != sample.ID || got.Get("comment") != "INC-77 closed" || got.Has("caller") ||
+		!strings.Contains(out, sample.ID+" revoked: alice has no grant for prod-admin") ||
+		!strings.Contains(out, "issued before 2026-12-05T01:00:06Z") || !strings.Contains(out, "role/vend/prod-admin  denied") {
+		t.Errorf("sent %s %v; printed %q", method, got, out)
+	}
+
+	e = cmdtest.New(t)
+	e.TVM.Handle(wire.PathRevoke, func(w http.ResponseWriter, r *http.Request) {
+		got = r.URL.Query()
+		tvmtest.JSON(200, rv)(w, r)
+	})
+	if err := e.Run(t, NewCmdRevoke(e.F, nil), "--caller", sample.Requester.ARN, "--profile", "prod-admin", "-o", "json"); err != nil {
+		t.Fatal(err)
+	}
+	var back wire.Revocation
+	if got.Get("caller") != sample.Requester.ARN || got.Get("profile") != "prod-admin" || got.Has("id") ||
+		json.Unmarshal([]byte(e.Out.String()), &back) != nil || back.SourceIdentity != rv.SourceIdentity || len(back.Roles) != 1 {
+		t.Errorf("sent %v; printed %s", got, e.Out)
+	}
+
+	// Incomplete: what was done is shown, and the command fails.
+	partial := rv
+	partial.Roles = append([]wire.RevokedRole{{RoleARN: "arn:aws:iam::111111111111:role/vend/other", Error: "no revocation policy"}}, rv.Roles...)
+	e = cmdtest.New(t)
+	e.TVM.Handle(wire.PathRevoke, tvmtest.JSON(503, wire.Error{Code: wire.CodeRevocationIncomplete, Message: "revoke again", Revocation: &partial}))
+	err := e.Run(t, NewCmdRevoke(e.F, nil), "--caller", sample.Requester.ARN)
+	if err == nil || !strings.Contains(e.Out.String(), "role/vend/other  NOT REVOKED: no revocation policy") || !strings.Contains(e.Out.String(), "role/vend/prod-admin  denied") {
+		t.Errorf("incomplete: %v; printed %q", err, e.Out)
+	}
+
+	e = cmdtest.New(t)
+	e.TVM.Handle(wire.PathRevoke, tvmtest.JSON(403, wire.Error{Code: wire.CodeNotARevoker, Message: "for administrators"}))
+	if err := e.Run(t, NewCmdRevoke(e.F, nil), "--caller", sample.Requester.ARN); status.Code(err) != status.Denied {
+		t.Errorf("not a revoker: %v, want a denial (exit 3)", err)
+	}
+}
+
+func TestRevokeUsage(t *testing.T) {
+	for _, args := range [][]string{{}, {"--request", "req-x", "--caller", "arn:aws:iam::1:user/a"}, {"--request", "req-x", "--profile", "p"},
+		{"--caller", "alice"}, {"req-x"}, {"--caller", "arn:aws:iam::111111111111:user/a", "--comment", "a\nb"}} {
+		e := cmdtest.New(t)
+		if err := e.Run(t, NewCmdRevoke(e.F, nil), args...); status.Code(err) != status.Usage {
+			t.Errorf("%q: %v, want a usage error", args, err)
+		}
+		if e.TVM.CallCount(wire.PathRevoke) != 0 {
+			t.Errorf("%q reached the TVM", args)
+		}
+	}
+}

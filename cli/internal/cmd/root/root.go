@@ -46,6 +46,7 @@ var subcommands = []subcommand{
 	{"requests", func(f *factory.Factory) *cobra.Command { return access.NewCmdRequests(f, nil) }},
 	{"approve", func(f *factory.Factory) *cobra.Command { return access.NewCmdApprove(f, nil) }},
 	{"reject", func(f *factory.Factory) *cobra.Command { return access.NewCmdReject(f, nil) }},
+	{"revoke", func(f *factory.Factory) *cobra.Command { return access.NewCmdRevoke(f, nil) }},
 	{"whoami", func(f *factory.Factory) *cobra.Command { return whoami.NewCmdWhoami(f, nil) }},
 	{"profiles", func(f *factory.Factory) *cobra.Command { return profiles.NewCmdProfiles(f, nil) }},
 	{"policy", policy.NewCmdPolicy},

@@ -2,7 +2,13 @@
 # trust policy (who, which actions, which conditions), the tags and paths the
 # guardrails match, and input validation. Run with `terraform test` in the module folder.
 
-mock_provider "aws" {}
+mock_provider "aws" {
+  mock_resource "aws_iam_policy" {
+    defaults = {
+      arn = "arn:aws:iam::111111111111:policy/vend-revocation/readonly"
+    }
+  }
+}
 
 variables {
   name         = "readonly"
@@ -50,6 +56,36 @@ run "trusts_only_the_tvm" {
   assert {
     condition     = length(aws_iam_role_policy_attachment.this) == 0 && length(aws_iam_role_policy.this) == 0
     error_message = "No permissions unless asked for."
+  }
+}
+
+run "revocation_policy" {
+  assert {
+    condition = (aws_iam_policy.revocation[0].name == "readonly" && aws_iam_policy.revocation[0].path == "/vend-revocation/" &&
+    aws_iam_role_policy_attachment.revocation[0].role == "readonly")
+    error_message = "The revocation policy must be named after the role under /vend-revocation/ (where the TVM looks for it) and attached to the role."
+  }
+
+  assert {
+    condition = jsondecode(aws_iam_policy.revocation[0].policy).Statement == [{
+      Sid       = "VendRevocationsV0"
+      Effect    = "Deny"
+      Action    = "*"
+      Resource  = "*"
+      Condition = { DateLessThan = { "aws:TokenIssueTime" = "2000-01-01T00:00:00Z" } }
+    }]
+    error_message = "The revocation policy must start as vend's empty document: a marker that denies nothing."
+  }
+}
+
+run "no_revocation" {
+  variables {
+    revocation = false
+  }
+
+  assert {
+    condition     = length(aws_iam_policy.revocation) == 0 && length(aws_iam_role_policy_attachment.revocation) == 0 && output.revocation_policy_arn == null
+    error_message = "revocation = false makes no revocation policy."
   }
 }
 

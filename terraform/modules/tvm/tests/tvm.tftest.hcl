@@ -169,9 +169,19 @@ run "defaults" {
   # Least privilege: exact statements.
   assert {
     condition = toset([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Sid]) == toset([
-      "AssumeProtectedRoles", "ReadPolicyParameter", "WriteOwnLogs", "PublishEvents", "ReadWriteState",
+      "AssumeProtectedRoles", "ReadPolicyParameter", "WriteOwnLogs", "PublishEvents", "ReadWriteState", "WriteRevocationPolicies",
     ])
-    error_message = "Without a KMS key the execution policy must have exactly the vend, parameter, log, events and state statements."
+    error_message = "Without a KMS key the execution policy must have exactly the vend, parameter, log, events, state and revocation statements."
+  }
+
+  assert {
+    condition = [for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s if s.Sid == "WriteRevocationPolicies"][0] == {
+      Sid      = "WriteRevocationPolicies"
+      Effect   = "Allow"
+      Action   = ["iam:CreatePolicyVersion", "iam:DeletePolicyVersion", "iam:ListPolicyVersions"]
+      Resource = ["arn:aws:iam::111111111111:policy/vend-revocation/readonly", "arn:aws:iam::111111111111:policy/vend-revocation/deploy"]
+    }
+    error_message = "The TVM may version the revocation policies of its protected roles and nothing else in IAM."
   }
 
   assert {
@@ -480,8 +490,8 @@ run "no_state" {
   }
 
   assert {
-    condition     = length(aws_dynamodb_table.state) == 0 && !contains(keys(output.environment), "VEND_STATE_TABLE") && !contains([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Sid], "ReadWriteState")
-    error_message = "Without state there is no table, no VEND_STATE_TABLE and no DynamoDB permission."
+    condition     = length(aws_dynamodb_table.state) == 0 && !contains(keys(output.environment), "VEND_STATE_TABLE") && length(setintersection([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Sid], ["ReadWriteState", "WriteRevocationPolicies"])) == 0
+    error_message = "Without state there is no table, no VEND_STATE_TABLE, no DynamoDB permission and no revocation."
   }
 }
 
