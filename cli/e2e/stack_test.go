@@ -24,10 +24,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/vend-tvm/vend/internal/localfront"
+	"github.com/vend-tvm/vend/internal/revocation"
 	"github.com/vend-tvm/vend/internal/testkit"
 	"github.com/vend-tvm/vend/lambda/assume"
 	"github.com/vend-tvm/vend/lambda/events"
 	"github.com/vend-tvm/vend/lambda/handler"
+	"github.com/vend-tvm/vend/lambda/iampolicy"
 	"github.com/vend-tvm/vend/lambda/identity"
 	"github.com/vend-tvm/vend/lambda/policystore"
 	"github.com/vend-tvm/vend/lambda/store"
@@ -105,6 +107,7 @@ type stack struct {
 	moto    *testkit.Moto
 	motoLog string
 	tvmURL  string // the loopback Function URL front
+	topic   string // the TVM's events topic
 	vendBin string
 	goBin   string // the Go SDK v2 client
 	alice   user   // allowed demo-readonly
@@ -245,10 +248,24 @@ func (s *stack) awsConfig() aws.Config {
 func (s *stack) createIdentities(ctx context.Context) error {
 	client := iam.NewFromConfig(s.awsConfig())
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":["sts:AssumeRole","sts:SetSourceIdentity","sts:TagSession"]}]}`
+	empty, err := revocation.Document(0, nil)
+	if err != nil {
+		return err
+	}
 	for _, name := range []string{"demo-readonly", "demo-admin"} {
 		if _, err := client.CreateRole(ctx, &iam.CreateRoleInput{
 			RoleName: aws.String(name), Path: aws.String("/vend/"), AssumeRolePolicyDocument: aws.String(trust),
 		}); err != nil {
+			return err
+		}
+		// The revocation policy, as the protected-role module makes it.
+		p, err := client.CreatePolicy(ctx, &iam.CreatePolicyInput{
+			PolicyName: aws.String(name), Path: aws.String(revocation.Path), PolicyDocument: aws.String(string(empty)),
+		})
+		if err != nil {
+			return err
+		}
+		if _, err := client.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(name), PolicyArn: p.Policy.Arn}); err != nil {
 			return err
 		}
 	}
@@ -268,7 +285,6 @@ func (s *stack) createIdentities(ctx context.Context) error {
 		s.addSecret(u.SecretAccessKey)
 		return u, nil
 	}
-	var err error
 	if s.alice, err = mk("alice", "/engineers/"); err != nil {
 		return err
 	}
@@ -314,24 +330,33 @@ func (s *stack) startTVM(topic string) error {
 	if err := os.WriteFile(path, []byte(e2ePolicy), 0o600); err != nil {
 		return err
 	}
-	svc, err := tvm.New(assume.New(assume.NewClient(s.awsConfig())), policystore.File(path),
-		tvm.WithEvents(events.NewSNS(sns.NewFromConfig(s.awsConfig()), topic)), tvm.WithVersion("e2e"),
-		tvm.WithState(store.New(dynamodb.NewFromConfig(s.awsConfig()), stateTable)))
+	s.topic = topic
+	var err error
+	s.tvmURL, s.stopFront, err = s.front(dynamodb.NewFromConfig(s.awsConfig()), s.decisions)
+	return err
+}
+
+// front starts a TVM with its state in db (and, with it, revocation through moto's IAM)
+// behind a front of its own, and returns its URL and how to stop it.
+func (s *stack) front(db *dynamodb.Client, decisions io.Writer) (string, func(context.Context) error, error) {
+	st := store.New(db, stateTable)
+	svc, err := tvm.New(assume.New(assume.NewClient(s.awsConfig())), policystore.File(filepath.Join(s.dir, "policy.yaml")),
+		tvm.WithEvents(events.NewSNS(sns.NewFromConfig(s.awsConfig()), s.topic)), tvm.WithVersion("e2e"),
+		tvm.WithState(st), tvm.WithSharedRateLimit(st, false), tvm.WithRevocation(st, iampolicy.New(iam.NewFromConfig(s.awsConfig()))))
 	if err != nil {
-		return err
+		return "", nil, err
 	}
 	h := handler.New(svc,
-		handler.WithDecisionLogger(slog.New(slog.NewJSONHandler(s.decisions, nil))),
-		handler.WithLogger(slog.New(slog.NewJSONHandler(s.decisions, nil))),
+		handler.WithDecisionLogger(slog.New(slog.NewJSONHandler(decisions, nil))),
+		handler.WithLogger(slog.New(slog.NewJSONHandler(decisions, nil))),
 		handler.WithVersion("e2e"))
 	ids := []localfront.Identity{s.alice.identity(), s.mallory.identity(), s.bob.identity()}
 	front, err := localfront.New(h, ids, localfront.WithRegion(region), localfront.WithAccountID(accountID),
 		localfront.WithLogger(slog.New(slog.NewJSONHandler(s.frontLog, nil))))
 	if err != nil {
-		return err
+		return "", nil, err
 	}
-	s.tvmURL, s.stopFront, err = front.Start("127.0.0.1:0")
-	return err
+	return front.Start("127.0.0.1:0")
 }
 
 func (u user) identity() localfront.Identity {
