@@ -23,8 +23,8 @@ func TestCutoffCoversTheSecondsBeingWritten(t *testing.T) {
 
 func TestPolicyARN(t *testing.T) {
 	for in, want := range map[string]string{
-		"arn:aws:iam::111111111111:role/vend/admin":             "arn:aws:iam::111111111111:policy/vend-revocation/admin",
-		"arn:aws:iam::111111111111:role/admin":                  "arn:aws:iam::111111111111:policy/vend-revocation/admin",
+		"arn:aws:iam::111111111111:role/vend/admin":              "arn:aws:iam::111111111111:policy/vend-revocation/admin",
+		"arn:aws:iam::111111111111:role/admin":                   "arn:aws:iam::111111111111:policy/vend-revocation/admin",
 		"arn:aws-us-gov:iam::222222222222:role/vend/team/deploy": "arn:aws-us-gov:iam::222222222222:policy/vend-revocation/deploy",
 	} {
 		got, err := PolicyARN(in)

@@ -275,6 +275,7 @@ func (h *Handler) credentials(ctx context.Context, c identity.Caller, req Reques
 		SourceIdentity:  res.SourceIdentity,
 		RoleARN:         res.Profile.RoleARN,
 		Profile:         res.Profile.Name,
+		AccessRequestID: res.AccessRequestID,
 	}
 	return h.ok(rec, body, map[string]string{wire.HeaderSourceIdentity: res.SourceIdentity})
 }

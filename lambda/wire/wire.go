@@ -58,6 +58,10 @@ type Credentials struct {
 	SourceIdentity string `json:"SourceIdentity,omitempty"`
 	RoleARN        string `json:"RoleArn,omitempty"`
 	Profile        string `json:"Profile,omitempty"`
+	// AccessRequestID is set when an approved request's grant allowed the vend: such
+	// credentials are not kept in the CLI's disk cache, so that a revoked grant is felt
+	// at the next command.
+	AccessRequestID string `json:"AccessRequestId,omitempty"`
 }
 
 // String keeps the secret and the token out of anything that formats the value.

@@ -227,8 +227,10 @@ func (s *tvmSource) fetch(ctx context.Context) (creds aws.Credentials, putErr, e
 	if err != nil {
 		return aws.Credentials{}, nil, err
 	}
-	if s.cache != nil {
-		// Put refuses credentials without an expiration: nothing is cached for ever.
+	if s.cache != nil && creds.Source != tvmclient.GrantSource {
+		// Put refuses credentials without an expiration: nothing is cached for ever. A
+		// grant's credentials are not kept either: a revoked grant must be felt at the
+		// next command, not when a cached session expires.
 		putErr = s.cache.Put(s.key, creds)
 	}
 	return creds, putErr, nil

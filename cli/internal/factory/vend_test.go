@@ -404,3 +404,18 @@ func TestNearestProfile(t *testing.T) {
 		}
 	}
 }
+
+// TestVendGrantIsNotCached: credentials an approved request's grant allowed are asked
+// for every time, so that a revoked grant is felt at the next command.
+func TestVendGrantIsNotCached(t *testing.T) {
+	e := newSDKEnv(t)
+	e.useEnvKeys(tvmtest.BaseAccessKeyID)
+	creds := tvmtest.Credentials("deploy", time.Hour)
+	creds.AccessRequestID = "req-abcdefghijklmnopqrstuvwxyz"
+	e.TVM.Handle(wire.PathCredentials, tvmtest.JSON(200, creds))
+	e.miss("first run", false)
+	e.miss("second run", false)
+	if entries, _ := os.ReadDir(e.CacheDir); len(entries) != 0 {
+		t.Errorf("the cache holds %d entries for a grant's credentials", len(entries))
+	}
+}

@@ -9,8 +9,12 @@ import (
 	"github.com/aws/smithy-go/logging"
 )
 
-// Source is the credentials source name vend puts in aws.Credentials.
-const Source = "vend"
+// Source is the credentials source name vend puts in aws.Credentials; GrantSource marks
+// credentials an approved request's grant allowed, which are never cached on disk.
+const (
+	Source      = "vend"
+	GrantSource = "vend-grant"
+)
 
 // Provider is an aws.CredentialsProvider that asks the TVM for one vend profile.
 type Provider struct {
@@ -24,11 +28,15 @@ func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	if err != nil {
 		return aws.Credentials{}, err
 	}
+	src := Source
+	if c.AccessRequestID != "" {
+		src = GrantSource
+	}
 	return aws.Credentials{
 		AccessKeyID:     c.AccessKeyID,
 		SecretAccessKey: c.SecretAccessKey,
 		SessionToken:    c.Token,
-		Source:          Source,
+		Source:          src,
 		CanExpire:       true,
 		Expires:         c.Expiration,
 		AccountID:       c.AccountID,

@@ -112,6 +112,7 @@ Try it:
   %[5]s request "$VEND_DEMO_APPROVAL_PROFILE" --reason 'CHG-1: the demo'   # prints the request ID; then, as the approver:
   AWS_ACCESS_KEY_ID=$VEND_DEMO_APPROVER_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY=$VEND_DEMO_APPROVER_SECRET_ACCESS_KEY %[5]s approve ID
   %[5]s exec "$VEND_DEMO_APPROVAL_PROFILE" -- aws sts get-caller-identity   # within the grant
+  AWS_ACCESS_KEY_ID=$VEND_DEMO_APPROVER_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY=$VEND_DEMO_APPROVER_SECRET_ACCESS_KEY %[5]s revoke --request ID   # ends the grant and its sessions
   aws sqs receive-message --endpoint-url "$AWS_ENDPOINT_URL" --queue-url "$VEND_DEMO_EVENTS_QUEUE_URL"   # its alert (AWS CLI v1 ignores AWS_ENDPOINT_URL for SQS: aws/aws-cli#8737)
   %[5]s profiles
   %[5]s whoami

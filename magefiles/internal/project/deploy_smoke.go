@@ -152,6 +152,17 @@ func (r *Runner) smokeApproval(ctx context.Context, base []string, get func(stri
 		return fmt.Errorf("vend exec %s after approval: exit %d, %q\n%s", profile, code, out, stderr)
 	}
 	fmt.Fprintf(r.Stdout, "    approval: %s; request %s approved by the demo approver → %s", before, id, out)
+	// Revocation: the grant ends, and the role's revocation policy denies the sessions
+	// already issued.
+	revoked, stderr, code := run(approver, "revoke", "--request", id, "--comment", "smoke test")
+	if code != 0 || !strings.Contains(revoked, "  denied") {
+		return fmt.Errorf("vend revoke --request %s as the demo approver: exit %d\n%s%s", id, code, revoked, stderr)
+	}
+	if _, stderr, code := run(base, "exec", "--no-cache", profile, "--", "true"); code != 3 || !strings.Contains(stderr, "vend request") {
+		return fmt.Errorf("vend exec %s after revocation should be refused with exit code 3, got %d\n%s", profile, code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(revoked), "\n")
+	fmt.Fprintf(r.Stdout, "    revoke: request %s revoked; its sessions are denied on %s, and vend exec is refused\n", id, strings.Fields(lines[len(lines)-1])[0])
 	return nil
 }
 
