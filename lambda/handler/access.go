@@ -2,7 +2,9 @@ package handler
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -81,4 +83,47 @@ func (h *Handler) revoke(ctx context.Context, c identity.Caller, req Request, re
 		return h.coreError(rec, err)
 	}
 	return h.ok(rec, out, nil)
+}
+
+// scheduled is the part of an EventBridge scheduled event that tells one apart. A
+// Function URL or API Gateway event never has these fields: the service builds them, and
+// a caller cannot add top-level fields to them.
+type scheduled struct {
+	Source         string          `json:"source"`
+	DetailType     string          `json:"detail-type"`
+	RequestContext json.RawMessage `json:"requestContext"`
+}
+
+// isScheduled reports whether payload is an EventBridge scheduled event (the tvm
+// module's sweep schedule) rather than an HTTP request.
+func isScheduled(payload []byte) bool {
+	var ev scheduled
+	return json.Unmarshal(payload, &ev) == nil && ev.Source == "aws.events" && ev.DetailType == "Scheduled Event" && len(ev.RequestContext) == 0
+}
+
+// sweep runs the core's sweep and logs one sweep line. It decides nothing about
+// access, so it writes no decision line; whoever may invoke the function directly can
+// only make it publish expiries and prune revocations early.
+func (h *Handler) sweep(ctx context.Context) []byte {
+	start := time.Now()
+	var res tvm.SweepResult
+	var err error
+	if h.protect(&record{}, func() { res, err = h.svc.Sweep(ctx) }) {
+		err = errors.New("the sweep panicked")
+	}
+	attrs := []slog.Attr{
+		slog.Int("expired", res.Expired), slog.Int("pruned", res.Pruned),
+		slog.Float64("latency_ms", float64(time.Since(start).Microseconds())/1000), slog.String("tvm_version", h.version),
+	}
+	level := slog.LevelInfo
+	if err != nil {
+		level = slog.LevelError
+		attrs = append(attrs, slog.String("error", truncate(err.Error(), 1024)))
+	}
+	h.logger.LogAttrs(ctx, level, "sweep", attrs...)
+	out, _ := json.Marshal(struct {
+		tvm.SweepResult
+		OK bool `json:"ok"`
+	}{res, err == nil})
+	return out
 }

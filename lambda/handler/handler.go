@@ -32,6 +32,7 @@ type Service interface {
 	Requests(ctx context.Context, c identity.Caller) ([]wire.AccessRequest, error)
 	Decide(ctx context.Context, c identity.Caller, id, action, comment, requestID string) (wire.AccessRequest, error)
 	Revoke(ctx context.Context, c identity.Caller, in tvm.RevokeInput) (wire.Revocation, error)
+	Sweep(ctx context.Context) (tvm.SweepResult, error)
 }
 
 // Retry-After hints for answers that invite a retry.
@@ -148,6 +149,9 @@ const marshalFailed = `{"statusCode":500,"headers":{"Content-Type":"application/
 // Invoke handles one event. It always returns a response and a nil error: an error
 // returned to Lambda would reach the caller as an opaque 502 and skip the decision log.
 func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	if isScheduled(payload) {
+		return h.sweep(ctx), nil
+	}
 	start := time.Now()
 	rec := &record{}
 	resp := h.serve(ctx, payload, rec)

@@ -99,6 +99,8 @@ func (panicService) Revoke(context.Context, identity.Caller, tvm.RevokeInput) (w
 	panic("revoke")
 }
 
+func (panicService) Sweep(context.Context) (tvm.SweepResult, error) { panic("sweep") }
+
 func loadEvent(t testing.TB, name string) Event {
 	t.Helper()
 	b, err := os.ReadFile("testdata/" + name)

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -27,15 +29,17 @@ type Publisher struct{ iam API }
 func New(client API) *Publisher { return &Publisher{iam: client} }
 
 // maxAttempts bounds the create-or-make-room loop: IAM keeps at most five versions of a
-// policy, and other TVM containers may be making room at the same time.
-const maxAttempts = 6
+// policy, and other TVM containers may be filling the room made at the same time.
+const maxAttempts = 10
 
 // ErrNoPolicy: the role has no revocation policy (or the TVM may not see it).
 var ErrNoPolicy = errors.New("no revocation policy")
 
 // Publish makes doc the default version of policyARN. When the policy has its five
-// versions, the oldest that is not the default is deleted first; a version another
-// container deleted meanwhile is no error.
+// versions, every version but the default is deleted first (only the default denies
+// anything); a version another container deleted meanwhile is no error. Between
+// attempts it waits a few random milliseconds, so that writers racing for the room do
+// not keep colliding.
 func (p *Publisher) Publish(ctx context.Context, policyARN string, doc []byte) error {
 	var err error
 	for range maxAttempts {
@@ -54,29 +58,28 @@ func (p *Publisher) Publish(ctx context.Context, policyARN string, doc []byte) e
 		if err := p.makeRoom(ctx, policyARN); err != nil {
 			return err
 		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(5+rand.IntN(45)) * time.Millisecond):
+		}
 	}
 	return fmt.Errorf("create a version of %s: %d attempts found no room: %w", policyARN, maxAttempts, err)
 }
 
-// makeRoom deletes the oldest version of policyARN that is not its default.
+// makeRoom deletes the versions of policyARN that are not its default.
 func (p *Publisher) makeRoom(ctx context.Context, policyARN string) error {
 	out, err := p.iam.ListPolicyVersions(ctx, &iam.ListPolicyVersionsInput{PolicyArn: aws.String(policyARN)})
 	if err != nil {
 		return fmt.Errorf("list the versions of %s: %w", policyARN, err)
 	}
 	old := slices.DeleteFunc(slices.Clone(out.Versions), func(v types.PolicyVersion) bool { return v.IsDefaultVersion || v.VersionId == nil })
-	if len(old) == 0 {
-		return nil // another container made room, or will: try again
-	}
-	slices.SortFunc(old, func(a, b types.PolicyVersion) int {
-		if c := aws.ToTime(a.CreateDate).Compare(aws.ToTime(b.CreateDate)); c != 0 {
-			return c
+	slices.SortFunc(old, func(a, b types.PolicyVersion) int { return versionNumber(a) - versionNumber(b) })
+	for _, v := range old {
+		_, err = p.iam.DeletePolicyVersion(ctx, &iam.DeletePolicyVersionInput{PolicyArn: aws.String(policyARN), VersionId: v.VersionId})
+		if err != nil && !errors.As(err, new(*types.NoSuchEntityException)) && !errors.As(err, new(*types.DeleteConflictException)) {
+			return fmt.Errorf("delete version %s of %s: %w", aws.ToString(v.VersionId), policyARN, err)
 		}
-		return versionNumber(a) - versionNumber(b) // v1, v2, ...: one second may hold several
-	})
-	_, err = p.iam.DeletePolicyVersion(ctx, &iam.DeletePolicyVersionInput{PolicyArn: aws.String(policyARN), VersionId: old[0].VersionId})
-	if err != nil && !errors.As(err, new(*types.NoSuchEntityException)) {
-		return fmt.Errorf("delete version %s of %s: %w", aws.ToString(old[0].VersionId), policyARN, err)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -261,6 +262,36 @@ func (s *Store) Revocations(ctx context.Context, roleARN string) ([]revocation.E
 		return nil, 0, fmt.Errorf("%w: a revocations item's entries are not JSON", ErrUnavailable)
 	}
 	return es, v, nil
+}
+
+// RevokedRoles lists the roles that have revocations, at most maxList.
+func (s *Store) RevokedRoles(ctx context.Context) ([]string, error) {
+	var out []string
+	in := &dynamodb.ScanInput{
+		TableName:                 aws.String(s.table),
+		FilterExpression:          aws.String("begins_with(pk, :rev)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":rev": &types.AttributeValueMemberS{Value: "REVOKE#"}},
+		ProjectionExpression:      aws.String("pk"),
+		ConsistentRead:            aws.Bool(true),
+	}
+	for {
+		page, err := s.db.Scan(ctx, in)
+		if err != nil {
+			return nil, unavailable("list revoked roles", err)
+		}
+		for _, item := range page.Items {
+			if pk, ok := item["pk"].(*types.AttributeValueMemberS); ok {
+				out = append(out, strings.TrimPrefix(pk.Value, "REVOKE#"))
+			}
+			if len(out) >= maxList {
+				return out, nil
+			}
+		}
+		if len(page.LastEvaluatedKey) == 0 {
+			return out, nil
+		}
+		in.ExclusiveStartKey = page.LastEvaluatedKey
+	}
 }
 
 // PutRevocations writes a role's revocations over the version read (0: none yet) as

@@ -215,36 +215,47 @@ func profileRoles(p *policy.Policy, profile string) ([]string, error) {
 // maxPublishAttempts bounds the loop that makes a role's policy catch up with its state.
 const maxPublishAttempts = 8
 
-// revokeOnRole adds e to the role's revocations in the state table, dropping those no
-// session can match any more, then publishes the role's policy from the state. Writers
-// race only in the table (conditional writes); a publisher reads the version after
-// publishing and publishes again if it moved, so the policy a burst of revocations
-// leaves is the table's last state: whoever publishes last read a state at least as new
-// as every write that finished before its publish did.
+// revokeOnRole adds e to the role's revocations, dropping those no session can match any
+// more, and publishes the role's policy.
 func (s *Service) revokeOnRole(ctx context.Context, role, policyARN string, e revocation.Entry) error {
-	written := false
+	if _, err := s.changeRevocations(ctx, role, func(es []revocation.Entry) []revocation.Entry {
+		return revocation.Prune(revocation.Add(es, e), s.now())
+	}); err != nil {
+		return err
+	}
+	return s.publishRevocations(ctx, role, policyARN)
+}
+
+// changeRevocations applies change to the role's revocations in the state table, as a
+// conditional write on the version read, and reports whether anything changed.
+func (s *Service) changeRevocations(ctx context.Context, role string, change func([]revocation.Entry) []revocation.Entry) (bool, error) {
 	for range maxDecideAttempts {
 		es, v, err := s.revocations.Revocations(ctx, role)
 		if err != nil {
-			return err
+			return false, err
 		}
-		next := revocation.Prune(revocation.Add(es, e), s.now())
+		next := change(es)
+		if slices.Equal(next, es) && v > 0 {
+			return false, nil
+		}
 		if _, err := revocation.Document(v+1, next); err != nil {
-			return fmt.Errorf("%w (revoke the role's sessions in IAM instead: Revoke active sessions)", err)
+			return false, fmt.Errorf("%w (revoke the role's sessions in IAM instead: Revoke active sessions)", err)
 		}
 		err = s.revocations.PutRevocations(ctx, role, next, v)
 		if errors.Is(err, ErrStateConflict) {
 			continue
 		}
-		if err != nil {
-			return err
-		}
-		written = true
-		break
+		return err == nil, err
 	}
-	if !written {
-		return fmt.Errorf("%w: %d attempts lost a race", ErrStateUnavailable, maxDecideAttempts)
-	}
+	return false, fmt.Errorf("%w: %d attempts lost a race", ErrStateUnavailable, maxDecideAttempts)
+}
+
+// publishRevocations publishes the role's policy from its state. Writers race only in
+// the table (conditional writes); a publisher reads the version after publishing and
+// publishes again if it moved, so the policy a burst of revocations leaves is the
+// table's last state: whoever publishes last read a state at least as new as every
+// write that finished before its publish did.
+func (s *Service) publishRevocations(ctx context.Context, role, policyARN string) error {
 	for range maxPublishAttempts {
 		es, v, err := s.revocations.Revocations(ctx, role)
 		if err != nil {

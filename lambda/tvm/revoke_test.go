@@ -329,8 +329,8 @@ func TestConcurrentRevocationsAllLand(t *testing.T) {
 	for i := range callers {
 		callers[i] = parsed(t, "arn:aws:iam::123456789012:user/dev/user"+string(rune('a'+i)))
 		wg.Go(func() {
-			if _, err := s.svc.Revoke(ctx, s.eve, tvm.RevokeInput{CallerARN: callers[i].ARN, Profile: "readonly"}); err != nil {
-				t.Error(err)
+			if out, err := s.svc.Revoke(ctx, s.eve, tvm.RevokeInput{CallerARN: callers[i].ARN, Profile: "readonly"}); err != nil {
+				t.Error(err, out.Roles)
 			}
 		})
 	}

@@ -263,6 +263,10 @@ const (
 	// EventRevoked: someone revoked a caller's sessions (and a request's grant, or all the
 	// caller's grants).
 	EventRevoked = "revoked"
+	// EventRequestExpired: a request lapsed undecided.
+	EventRequestExpired = "request_expired"
+	// EventGrantExpired: an approved request's grant ended.
+	EventGrantExpired = "grant_expired"
 )
 
 // EventVersion is the version of the event schema.
@@ -369,6 +373,9 @@ type AccessRequest struct {
 	GrantSeconds int        `json:"grant_seconds"`
 	GrantedUntil time.Time  `json:"granted_until,omitzero"`
 	Decisions    []Decision `json:"decisions"`
+	// ExpiryPublished is when the TVM's sweep published the request's expiry event: each
+	// expiry is published once.
+	ExpiryPublished time.Time `json:"expiry_published,omitzero"`
 }
 
 // The actions a Decision records.

@@ -71,6 +71,11 @@ func (r *Runner) DeployLocal(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
+	if err := r.Step("sweep through the emulator, as EventBridge's schedule would", func() error {
+		return r.smokeSweep(ctx, state.RIE.URL)
+	}); err != nil {
+		return err
+	}
 	r.printLocalHowTo(state, out)
 	return nil
 }

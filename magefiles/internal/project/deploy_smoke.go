@@ -2,8 +2,11 @@ package project
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"slices"
@@ -211,4 +214,37 @@ func ReadEnvFile(path string) ([]string, error) {
 		env = append(env, k+"="+v)
 	}
 	return env, nil
+}
+
+// scheduledEvent is what EventBridge sends for the tvm module's sweep schedule.
+const scheduledEvent = `{"version":"0","id":"00000000-0000-0000-0000-000000000000","detail-type":"Scheduled Event","source":"aws.events","account":"123456789012","time":"2026-01-01T00:00:00Z","region":"us-east-1","resources":["arn:aws:events:us-east-1:123456789012:rule/vend-tvm-sweep"],"detail":{}}`
+
+// smokeSweep invokes the real bootstrap under the emulator with a scheduled event, as
+// the sweep schedule does on AWS (moto's EventBridge fires no schedule): the TVM must
+// sweep its state table and say so.
+func (r *Runner) smokeSweep(ctx context.Context, rieURL string) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	// The emulator's invoke path (localfront.RIEPath).
+	invokeURL := rieURL + "/2015-03-31/functions/function/invocations"
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, invokeURL, strings.NewReader(scheduledEvent))
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("invoke the TVM with a scheduled event: %w", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	var res struct {
+		OK      *bool `json:"ok"`
+		Expired int   `json:"expired"`
+		Pruned  int   `json:"pruned"`
+	}
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &res) != nil || res.OK == nil || !*res.OK {
+		return fmt.Errorf("the sweep answered %d %s (see %s/logs/ for the TVM's sweep line)", resp.StatusCode, body, StateDir)
+	}
+	fmt.Fprintf(r.Stdout, "    sweep: %d expiries published, %d revocation policies pruned\n", res.Expired, res.Pruned)
+	return nil
 }

@@ -430,3 +430,32 @@ resource "aws_cloudwatch_metric_alarm" "policy" {
   ok_actions          = var.alarm_sns_topic_arn == null ? [] : [var.alarm_sns_topic_arn]
   tags                = var.tags
 }
+
+# The sweep: EventBridge invokes the function on a schedule with a Scheduled Event, which
+# the handler tells apart from HTTP requests. It publishes expiries and prunes
+# revocation policies; it decides nothing about access.
+resource "aws_cloudwatch_event_rule" "sweep" {
+  count = var.state_enabled && var.sweep_schedule != null ? 1 : 0
+
+  name                = "${var.name}-sweep"
+  description         = "vend: publish expiries and prune revocation policies"
+  schedule_expression = var.sweep_schedule
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_event_target" "sweep" {
+  count = length(aws_cloudwatch_event_rule.sweep)
+
+  rule = aws_cloudwatch_event_rule.sweep[0].name
+  arn  = aws_lambda_function.this.arn
+}
+
+resource "aws_lambda_permission" "sweep" {
+  count = length(aws_cloudwatch_event_rule.sweep)
+
+  statement_id  = "VendSweepFromEventBridge"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.this.function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.sweep[0].arn
+}

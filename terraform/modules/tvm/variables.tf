@@ -281,6 +281,17 @@ variable "state_deletion_protection" {
   default     = false
 }
 
+variable "sweep_schedule" {
+  description = "With the state table, how often EventBridge invokes the TVM to publish the expiry of lapsed requests and ended grants (request_expired, grant_expired) and to prune revocation policies: a schedule expression, or null for no sweep (statuses are still computed on every read)."
+  type        = string
+  default     = "rate(5 minutes)"
+
+  validation {
+    condition     = var.sweep_schedule == null || can(regex("^(rate\\([1-9][0-9]* (minute|minutes|hour|hours)\\)|cron\\(.+\\))$", var.sweep_schedule))
+    error_message = "The sweep_schedule must be an EventBridge schedule expression such as rate(5 minutes) or cron(0/10 * * * ? *), or null."
+  }
+}
+
 variable "events_enabled" {
   description = "Create an SNS topic, NAME-events, for the TVM's access-workflow events (break-glass alerts) and let the TVM publish to it. Without a topic a break-glass rule vends nothing."
   type        = bool

@@ -57,6 +57,12 @@ mock_provider "aws" {
     }
   }
 
+  mock_resource "aws_cloudwatch_event_rule" {
+    defaults = {
+      arn = "arn:aws:events:eu-west-1:111111111111:rule/vend-tvm-sweep"
+    }
+  }
+
   mock_resource "aws_ssm_parameter" {
     defaults = {
       arn = "arn:aws:ssm:eu-west-1:111111111111:parameter/vend/vend-tvm/policy"
@@ -490,9 +496,40 @@ run "no_state" {
   }
 
   assert {
-    condition     = length(aws_dynamodb_table.state) == 0 && !contains(keys(output.environment), "VEND_STATE_TABLE") && length(setintersection([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Sid], ["ReadWriteState", "WriteRevocationPolicies"])) == 0
+    condition     = length(aws_dynamodb_table.state) == 0 && length(aws_cloudwatch_event_rule.sweep) == 0 && !contains(keys(output.environment), "VEND_STATE_TABLE") && length(setintersection([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Sid], ["ReadWriteState", "WriteRevocationPolicies"])) == 0
     error_message = "Without state there is no table, no VEND_STATE_TABLE, no DynamoDB permission and no revocation."
   }
+}
+
+run "sweep" {
+  assert {
+    condition = (aws_cloudwatch_event_rule.sweep[0].schedule_expression == "rate(5 minutes)" &&
+      aws_cloudwatch_event_target.sweep[0].arn == "arn:aws:lambda:eu-west-1:111111111111:function:vend-tvm" &&
+      aws_lambda_permission.sweep[0].principal == "events.amazonaws.com" &&
+    aws_lambda_permission.sweep[0].source_arn == "arn:aws:events:eu-west-1:111111111111:rule/vend-tvm-sweep")
+    error_message = "With the state table, EventBridge must invoke the TVM every five minutes for its sweep, and only that rule may."
+  }
+}
+
+run "no_sweep" {
+  variables {
+    sweep_schedule = null
+  }
+
+  assert {
+    condition     = length(aws_cloudwatch_event_rule.sweep) == 0 && length(aws_lambda_permission.sweep) == 0
+    error_message = "sweep_schedule = null makes no schedule and no permission."
+  }
+}
+
+run "rejects_bad_sweep_schedule" {
+  command = plan
+
+  variables {
+    sweep_schedule = "every 5 minutes"
+  }
+
+  expect_failures = [var.sweep_schedule]
 }
 
 run "no_events" {
