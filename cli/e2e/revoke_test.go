@@ -4,7 +4,9 @@ package e2e
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,7 +15,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/vend-tvm/vend/cli/internal/status"
+	"github.com/vend-tvm/vend/cli/internal/tvmclient"
 	"github.com/vend-tvm/vend/internal/revocation"
+	"github.com/vend-tvm/vend/lambda/tvm"
 	"github.com/vend-tvm/vend/lambda/wire"
 )
 
@@ -156,4 +160,70 @@ func unreachableDynamoDB() *dynamodb.Client {
 		Region: region, Credentials: credentials.NewStaticCredentialsProvider("AKIAE2ETVMROLE000000", "unused", ""),
 		BaseEndpoint: aws.String("http://127.0.0.1:1"), RetryMaxAttempts: 1,
 	})
+}
+
+// TestApproveRacesRevoke runs the approval of a request and its revocation at once, as
+// two vend processes: whichever wins, the request ends revoked and alice cannot vend.
+func TestApproveRacesRevoke(t *testing.T) {
+	s := needStack(t)
+	res := s.vend(t, s.alice, nil, "request", approvalProfile, "--reason", "race", "-o", "json")
+	var req wire.AccessRequest
+	if err := json.Unmarshal([]byte(res.stdout), &req); err != nil {
+		t.Fatalf("request: %v\n%s", err, res.stderr)
+	}
+	var wg sync.WaitGroup
+	var revoke result
+	wg.Go(func() { s.vend(t, s.bob, nil, "approve", req.ID) })
+	wg.Go(func() { revoke = s.vend(t, s.bob, nil, "revoke", "--request", req.ID) })
+	wg.Wait()
+	if revoke.code != 0 {
+		t.Errorf("revoke: exit %d\n%s", revoke.code, revoke.stderr)
+	}
+	if got := s.requestAs(t, s.alice, req.ID); got.Status != wire.StatusRevoked {
+		t.Errorf("after the race the request is %s", got.Status)
+	}
+	if res := s.vend(t, s.alice, nil, "exec", "--no-cache", approvalProfile, "--", "true"); res.code != status.Denied {
+		t.Errorf("after the race alice vends: exit %d\n%s", res.code, res.stderr)
+	}
+	s.drainEvents(t)
+}
+
+// TestTwoInstancesShareOneRateLimit runs two TVMs on one state table, as two Lambda
+// containers are, each allowing a burst of 2 per caller: together they let alice through
+// twice in a second, not four times.
+func TestTwoInstancesShareOneRateLimit(t *testing.T) {
+	s := needStack(t)
+	var urls []string
+	for range 2 {
+		url, stop, err := s.front(dynamodb.NewFromConfig(s.awsConfig()), &strings.Builder{}, tvm.WithRateLimit(0.001, 2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = stop(t.Context()) })
+		urls = append(urls, url)
+	}
+	creds := credentials.NewStaticCredentialsProvider(s.alice.AccessKeyID, s.alice.SecretAccessKey, "")
+	// The shared limit counts per caller and second in the table: start in a second of
+	// its own, clear of alice's calls in earlier tests.
+	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second + 50*time.Millisecond)))
+	allowed, limited := 0, 0
+	for i := range 4 {
+		c, err := tvmclient.New(urls[i%2], creds, tvmclient.WithMaxAttempts(1), tvmclient.WithDefaultRegion(region))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Whoami(t.Context())
+		var wireErr *wire.Error
+		switch {
+		case err == nil:
+			allowed++
+		case errors.As(err, &wireErr) && wireErr.Code == wire.CodeRateLimited:
+			limited++
+		default:
+			t.Fatalf("whoami %d: %v", i, err)
+		}
+	}
+	if allowed != 2 || limited != 2 {
+		t.Errorf("two instances let %d calls through and limited %d; want one shared burst of 2", allowed, limited)
+	}
 }

@@ -338,11 +338,11 @@ func (s *stack) startTVM(topic string) error {
 
 // front starts a TVM with its state in db (and, with it, revocation through moto's IAM)
 // behind a front of its own, and returns its URL and how to stop it.
-func (s *stack) front(db *dynamodb.Client, decisions io.Writer) (string, func(context.Context) error, error) {
+func (s *stack) front(db *dynamodb.Client, decisions io.Writer, opts ...tvm.Option) (string, func(context.Context) error, error) {
 	st := store.New(db, stateTable)
 	svc, err := tvm.New(assume.New(assume.NewClient(s.awsConfig())), policystore.File(filepath.Join(s.dir, "policy.yaml")),
-		tvm.WithEvents(events.NewSNS(sns.NewFromConfig(s.awsConfig()), s.topic)), tvm.WithVersion("e2e"),
-		tvm.WithState(st), tvm.WithSharedRateLimit(st, false), tvm.WithRevocation(st, iampolicy.New(iam.NewFromConfig(s.awsConfig()))))
+		append([]tvm.Option{tvm.WithEvents(events.NewSNS(sns.NewFromConfig(s.awsConfig()), s.topic)), tvm.WithVersion("e2e"),
+			tvm.WithState(st), tvm.WithSharedRateLimit(st, false), tvm.WithRevocation(st, iampolicy.New(iam.NewFromConfig(s.awsConfig())))}, opts...)...)
 	if err != nil {
 		return "", nil, err
 	}
