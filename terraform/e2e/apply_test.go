@@ -239,8 +239,13 @@ func TestCompleteExample(t *testing.T) {
 		client := iam.NewFromConfig(cfg)
 		attached, err := client.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String("vend-tvm-readonly")})
 		must(t, "list attached policies", err)
-		if len(attached.AttachedPolicies) != 1 || aws.ToString(attached.AttachedPolicies[0].PolicyArn) != "arn:aws:iam::aws:policy/ReadOnlyAccess" {
-			t.Errorf("readonly attached policies = %+v, want only ReadOnlyAccess", attached.AttachedPolicies)
+		var arns []string
+		for _, a := range attached.AttachedPolicies {
+			arns = append(arns, aws.ToString(a.PolicyArn))
+		}
+		slices.Sort(arns)
+		if want := []string{"arn:aws:iam::" + account + ":policy/vend-revocation/vend-tvm-readonly", "arn:aws:iam::aws:policy/ReadOnlyAccess"}; !slices.Equal(arns, want) {
+			t.Errorf("readonly attached policies = %v, want %v: ReadOnlyAccess and its revocation policy", arns, want)
 		}
 		inline, err := client.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String("vend-tvm-deploy"), PolicyName: aws.String("deploy-stacks")})
 		must(t, "get deploy inline policy", err)
@@ -302,17 +307,28 @@ func assertFunctionURL(t *testing.T, ctx context.Context, cfg aws.Config) {
 				Sid       string          `json:"Sid"`
 				Action    string          `json:"Action"`
 				Principal json.RawMessage `json:"Principal"`
+				Condition json.RawMessage `json:"Condition"`
 			} `json:"Statement"`
 		}
 		if err := json.Unmarshal([]byte(aws.ToString(p.Policy)), &doc); err != nil {
 			t.Fatalf("decode function policy: %v", err)
 		}
-		if len(doc.Statement) != 1 {
-			t.Fatalf("function policy has %d statements, want 1: %s", len(doc.Statement), aws.ToString(p.Policy))
+		if len(doc.Statement) != 2 {
+			t.Fatalf("function policy has %d statements, want 2 (the URL and the sweep): %s", len(doc.Statement), aws.ToString(p.Policy))
 		}
-		s := doc.Statement[0]
-		if s.Action != "lambda:InvokeFunctionUrl" || !strings.Contains(string(s.Principal), account) || strings.Contains(string(s.Principal), "*") {
-			t.Errorf("function policy statement = %+v (principal %s); want lambda:InvokeFunctionUrl for account %s only", s, s.Principal, account)
+		for _, s := range doc.Statement {
+			switch s.Sid {
+			case "VendSweepFromEventBridge":
+				// EventBridge's sweep schedule, and only its rule.
+				if s.Action != "lambda:InvokeFunction" || string(s.Principal) != `{"Service": "events.amazonaws.com"}` && string(s.Principal) != `{"Service":"events.amazonaws.com"}` ||
+					!strings.Contains(string(s.Condition), ":rule/vend-tvm-sweep") {
+					t.Errorf("sweep statement = %+v (principal %s, condition %s)", s, s.Principal, s.Condition)
+				}
+			default:
+				if s.Action != "lambda:InvokeFunctionUrl" || !strings.Contains(string(s.Principal), account) || strings.Contains(string(s.Principal), "*") {
+					t.Errorf("function policy statement = %+v (principal %s); want lambda:InvokeFunctionUrl for account %s only", s, s.Principal, account)
+				}
+			}
 		}
 	})
 }

@@ -282,7 +282,7 @@ func writeProviderOverride(t *testing.T, dir, endpoint string) {
 	b.WriteString("  access_key                  = \"test\"\n  secret_key                  = \"test\"\n")
 	b.WriteString("  skip_credentials_validation = true\n  skip_requesting_account_id  = true\n  skip_metadata_api_check     = true\n")
 	b.WriteString("  endpoints {\n")
-	for _, svc := range []string{"apigatewayv2", "cloudwatch", "dynamodb", "iam", "kms", "lambda", "logs", "sns", "sqs", "ssm", "sts"} {
+	for _, svc := range []string{"apigatewayv2", "cloudwatch", "dynamodb", "events", "iam", "kms", "lambda", "logs", "sns", "sqs", "ssm", "sts"} {
 		fmt.Fprintf(&b, "    %s = %q\n", svc, endpoint)
 	}
 	b.WriteString("  }\n}\n")

@@ -26,6 +26,7 @@ provider "aws" {
     apigatewayv2 = var.endpoint
     cloudwatch   = var.endpoint
     dynamodb     = var.endpoint
+    events       = var.endpoint
     iam          = var.endpoint
     kms          = var.endpoint
     lambda       = var.endpoint
