@@ -183,7 +183,7 @@ func TestEvalClauseOptionalBoolKey(t *testing.T) {
 }
 
 func TestEvalClauseUnsupported(t *testing.T) {
-	for _, op := range []string{"IpAddress", "DateLessThan", "NullIfExists", "ForAnyValue:Null", "ForSomeValues:StringEquals", "stringequals"} {
+	for _, op := range []string{"IpAddress", "BinaryEquals", "NullIfExists", "ForAnyValue:Null", "ForSomeValues:StringEquals", "stringequals"} {
 		_, err := evalClause(Clause{Operator: op, Key: "k", Values: []string{"v"}}, nil)
 		if !errors.Is(err, ErrUnsupported) {
 			t.Errorf("%s: got %v, want ErrUnsupported", op, err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // glob matches s against an IAM wildcard pattern: * is any run of characters, ? is one
@@ -91,6 +92,12 @@ var operators = map[string]operator{
 	"NumericLessThanEquals":     {numeric(func(c, p float64) bool { return c <= p }), false},
 	"NumericGreaterThan":        {numeric(func(c, p float64) bool { return c > p }), false},
 	"NumericGreaterThanEquals":  {numeric(func(c, p float64) bool { return c >= p }), false},
+	"DateEquals":                {date(func(c, p time.Time) bool { return c.Equal(p) }), false},
+	"DateNotEquals":             {date(func(c, p time.Time) bool { return c.Equal(p) }), true},
+	"DateLessThan":              {date(func(c, p time.Time) bool { return c.Before(p) }), false},
+	"DateLessThanEquals":        {date(func(c, p time.Time) bool { return !c.After(p) }), false},
+	"DateGreaterThan":           {date(func(c, p time.Time) bool { return c.After(p) }), false},
+	"DateGreaterThanEquals":     {date(func(c, p time.Time) bool { return !c.Before(p) }), false},
 }
 
 func boolEquals(c, p string) bool {
@@ -105,6 +112,31 @@ func numeric(cmp func(c, p float64) bool) func(string, string) bool {
 		pf, err2 := strconv.ParseFloat(p, 64)
 		return err1 == nil && err2 == nil && cmp(cf, pf)
 	}
+}
+
+// date compares dates as IAM's Date operators do; a value that is not a date matches
+// nothing (so the negated operator holds, as for the other operators).
+func date(cmp func(c, p time.Time) bool) func(string, string) bool {
+	return func(c, p string) bool {
+		ct, err1 := parseDate(c)
+		pt, err2 := parseDate(p)
+		return err1 == nil && err2 == nil && cmp(ct, pt)
+	}
+}
+
+// parseDate reads what IAM's Date operators take: an ISO 8601 date or date and time
+// (2026-12-05, 2026-12-05T01:02:03Z, with fractional seconds or an offset), or seconds
+// since the epoch.
+func parseDate(s string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05Z0700", "2006-01-02T15:04Z07:00", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.Unix(n, 0), nil
+	}
+	return time.Time{}, fmt.Errorf("%q is not a date", s)
 }
 
 // ErrUnsupported marks policy language the evaluator does not implement. Evaluate fails
