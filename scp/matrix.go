@@ -19,16 +19,19 @@ const (
 	TemplateRCPDenyAssumeTagged = "rcp-deny-assume-protected-roles-except-tvm-tagged"
 	TemplateRCPDenySpoofing     = "rcp-deny-vend-source-identity-spoofing"
 
-	SidDenyAssume          = "DenyAssumeProtectedRolesExceptTVM"
-	SidDenyAssumeTagged    = "DenyAssumeTaggedProtectedRolesExceptTVM"
-	SidDenySpoofing        = "DenyVendSourceIdentityExceptTVM"
-	SidDenyAssumeTVMRole   = "DenyAssumeTVMRole"
-	SidDenyPassTVMRole     = "DenyPassTVMRole"
-	SidDenyFunctionChanges = "DenyTVMFunctionChanges"
-	SidDenyDirectInvoke    = "DenyDirectTVMInvocation"
-	SidDenyRoleChanges     = "DenyGuardedRoleChanges"
-	SidDenyParameterWrites = "DenyPolicyParameterWrites"
-	SidDenyLookalikeRoles  = "DenyIdentityCenterLookalikeRoles"
+	SidDenyAssume             = "DenyAssumeProtectedRolesExceptTVM"
+	SidDenyAssumeTagged       = "DenyAssumeTaggedProtectedRolesExceptTVM"
+	SidDenySpoofing           = "DenyVendSourceIdentityExceptTVM"
+	SidDenyAssumeTVMRole      = "DenyAssumeTVMRole"
+	SidDenyPassTVMRole        = "DenyPassTVMRole"
+	SidDenyFunctionChanges    = "DenyTVMFunctionChanges"
+	SidDenyDirectInvoke       = "DenyDirectTVMInvocation"
+	SidDenyRoleChanges        = "DenyGuardedRoleChanges"
+	SidDenyParameterWrites    = "DenyPolicyParameterWrites"
+	SidDenyLookalikeRoles     = "DenyIdentityCenterLookalikeRoles"
+	SidDenyRevocationVersions = "DenyRevocationVersions"
+	SidDenyRevocationPruning  = "DenyRevocationPruning"
+	SidDenyRevocationChanges  = "DenyRevocationPolicyChanges"
 )
 
 // The simulated organisation's fixed IDs.
@@ -232,6 +235,25 @@ func Matrix(p Params) []Case {
 		Request{Principal: admin(fnAcct), Action: "lambda:InvokeFunction",
 			Resource: "arn:" + partition + ":lambda:" + fnARN.region + ":" + fnAcct + ":function:app"})
 
+	// The revocation policies: the TVM versions them, the deployer creates and deletes
+	// them, and nobody else changes them; other policies are not guarded here.
+	revocationPolicy := "arn:" + partition + ":iam::" + protAcct + ":policy/vend-revocation/vend-readonly"
+	onRevocation := func(principal, action string) Request {
+		return Request{Principal: principal, Action: action, Resource: revocationPolicy}
+	}
+	allow("TVM writes a new version of a revocation policy", TemplateDenySpoofing, SidDenyRevocationVersions,
+		onRevocation(tvm, "iam:CreatePolicyVersion"))
+	allow("TVM deletes an old version of a revocation policy", TemplateDenySpoofing, SidDenyRevocationPruning,
+		onRevocation(tvm, "iam:DeletePolicyVersion"))
+	allow("deployer deletes a revocation policy's old versions", TemplateDenySpoofing, SidDenyRevocationPruning,
+		onRevocation(deployer, "iam:DeletePolicyVersion"))
+	for _, a := range []string{"CreatePolicy", "DeletePolicy", "TagPolicy"} {
+		allow("deployer calls iam:"+a+" on a revocation policy", TemplateDenySpoofing, SidDenyRevocationChanges,
+			onRevocation(deployer, "iam:"+a))
+	}
+	allow("member admin writes a version of an unrelated policy", fullAWSAccessName, "",
+		Request{Principal: admin(member), Action: "iam:CreatePolicyVersion", Resource: "arn:" + partition + ":iam::" + member + ":policy/app"})
+
 	// Every way around the TVM into a protected role.
 	deny("admin of the protected role's account assumes it", TemplateDenyAssume, SidDenyAssume,
 		Request{Principal: admin(protAcct), Action: "sts:AssumeRole", Resource: protected})
@@ -299,6 +321,30 @@ func Matrix(p Params) []Case {
 	for _, a := range []string{"PutParameter", "DeleteParameter"} {
 		deny("admin calls ssm:"+a+" on the policy parameter", TemplateProtectTVM, SidDenyParameterWrites,
 			Request{Principal: admin(accountOf(param)), Action: "ssm:" + a, Resource: param})
+	}
+
+	// Undoing a revocation: only the TVM writes revocation policies, and the TVM can do
+	// nothing else to protected roles.
+	for _, who := range []struct{ label, arn string }{
+		{"a protected role's session", protected}, {"admin of the protected role's account", admin(protAcct)},
+		{"admin of another member account", admin(member)}, {"deployer", deployer},
+	} {
+		for _, a := range []string{"CreatePolicyVersion", "SetDefaultPolicyVersion"} {
+			deny(who.label+" calls iam:"+a+" on a revocation policy", TemplateDenySpoofing, SidDenyRevocationVersions,
+				onRevocation(who.arn, "iam:"+a))
+		}
+	}
+	deny("admin of the protected role's account deletes a revocation policy version", TemplateDenySpoofing, SidDenyRevocationPruning,
+		onRevocation(admin(protAcct), "iam:DeletePolicyVersion"))
+	for _, a := range []string{"CreatePolicy", "DeletePolicy", "TagPolicy", "UntagPolicy"} {
+		deny("TVM calls iam:"+a+" on a revocation policy", TemplateDenySpoofing, SidDenyRevocationChanges,
+			onRevocation(tvm, "iam:"+a))
+		deny("admin of the protected role's account calls iam:"+a+" on a revocation policy", TemplateDenySpoofing, SidDenyRevocationChanges,
+			onRevocation(admin(protAcct), "iam:"+a))
+	}
+	for _, a := range []string{"PutRolePolicy", "AttachRolePolicy", "DetachRolePolicy", "UpdateAssumeRolePolicy"} {
+		deny("TVM calls iam:"+a+" on a protected role", TemplateProtectTVM, SidDenyRoleChanges,
+			Request{Principal: tvm, Action: "iam:" + a, Resource: protected})
 	}
 
 	// Impersonating a vended session.

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/vend-tvm/vend/internal/revocation"
 )
 
 // ErrTemplate marks template syntax the renderer does not implement. The renderer
@@ -24,6 +26,8 @@ var ErrTemplate = errors.New("unsupported template")
 //	deployer_arns            the deployers
 //	protected_role_arns      arn:P:iam::ACCOUNT:role/PATH* per protected account (account * when none)
 //	guarded_role_arns        TVM, protected, deployer and break-glass ARNs, without repeats
+//	revocation_policy_arns   arn:P:iam::*:policy/vend-revocation/* (the path in every account)
+//	revocation_pruner_arns   TVM roles then deployers, without repeats
 //	tvm_function_arns        the function ARN and ARN:* (its versions and aliases)
 //	policy_parameter_arn     the policy parameter
 //	source_identity_pattern  the SourceIdentity prefix followed by *
@@ -46,6 +50,8 @@ func templateVars(p Params) map[string]any {
 		"deployer_arns":            slices.Clone(p.DeployerARNs),
 		"protected_role_arns":      protected,
 		"guarded_role_arns":        distinct(p.TVMRoleARNs, protected, p.DeployerARNs, p.BreakGlassARNs),
+		"revocation_policy_arns":   revocationPolicyARNs(p),
+		"revocation_pruner_arns":   distinct(p.TVMRoleARNs, p.DeployerARNs),
 		"tvm_function_arns":        []string{p.TVMFunctionARN, p.TVMFunctionARN + ":*"},
 		"policy_parameter_arn":     p.PolicyParameterARN,
 		"source_identity_pattern":  p.SourceIdentityPrefix + "*",
@@ -78,6 +84,14 @@ func protectedRoleARNs(p Params) []string {
 		out = append(out, "arn:"+partition+":iam::"+acct+":role"+p.ProtectedRolePath+"*")
 	}
 	return out
+}
+
+// revocationPolicyARNs is the Resource list of the protected roles' revocation policies
+// (the protected-role module's, under revocation.Path): that path in every account, a
+// namespace vend reserves wherever the SCP applies, so that the document does not grow
+// with the protected accounts.
+func revocationPolicyARNs(p Params) []string {
+	return []string{"arn:" + partitionOf(p) + ":iam::*:policy" + revocation.Path + "*"}
 }
 
 // distinct concatenates lists and drops repeats, keeping first occurrences like

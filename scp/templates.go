@@ -49,7 +49,9 @@ var descriptions = map[string]string{
 		"tagged with the enforcement tag, so untagged roles stay in audit.",
 	"deny-vend-source-identity-spoofing": "Denies setting a SourceIdentity that starts with the vend prefix to everyone but the TVM, " +
 		"unless the caller's session already carries one (role chaining from a vended session); and creating a role named " +
-		"like an IAM Identity Center role (AWSReservedSSO_*, at any path), whose session the TVM would show as a person, to everyone.",
+		"like an IAM Identity Center role (AWSReservedSSO_*, at any path), whose session the TVM would show as a person, to everyone; and changing the revocation policies " +
+		"(policy/vend-revocation/* in every account) that deny a revoked caller's sessions: new versions only by the TVM, " +
+		"deleting versions only by the TVM and the deployers, creating, deleting and tagging them only by the deployers.",
 	"protect-tvm-function-and-role": "Denies assuming the TVM role and invoking the TVM function other than through its " +
 		"Function URL, to everyone; and passing the TVM role, changing the TVM function, changing the TVM, protected, " +
 		"deployer and break-glass roles, and writing the policy parameter, except by the deployer.",

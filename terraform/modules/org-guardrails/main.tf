@@ -22,12 +22,17 @@ locals {
     for account in(length(var.protected_account_ids) > 0 ? var.protected_account_ids : ["*"]) :
     "arn:${local.partition}:iam::${account}:role${var.protected_role_path}*"
   ]
+  # The protected roles' revocation policies (the protected-role module's, under
+  # /vend-revocation/), which only the TVM may version: the path in every account.
+  revocation_policy_arns = ["arn:${local.partition}:iam::*:policy/vend-revocation/*"]
   template_vars = local.can_render ? {
     tvm_role_arns            = var.tvm_role_arns
     assume_exempt_arns       = distinct(concat(var.tvm_role_arns, var.break_glass_arns))
     deployer_arns            = var.deployer_arns
     protected_role_arns      = local.protected_role_arns
     guarded_role_arns        = distinct(concat(var.tvm_role_arns, local.protected_role_arns, var.deployer_arns, var.break_glass_arns))
+    revocation_policy_arns   = local.revocation_policy_arns
+    revocation_pruner_arns   = distinct(concat(var.tvm_role_arns, var.deployer_arns))
     tvm_function_arns        = [var.tvm_function_arn, "${var.tvm_function_arn}:*"]
     policy_parameter_arn     = var.policy_parameter_arn
     source_identity_pattern  = "${var.source_identity_prefix}*"
