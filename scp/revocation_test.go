@@ -10,53 +10,22 @@ import (
 // allowAll is what a protected role with AdministratorAccess has.
 const allowAll = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
 
-// revocationCase is one call of a protected role's session against the role's policies.
-type revocationCase struct {
-	name           string
-	sourceIdentity string // "" for a session without one (break-glass)
-	issued         time.Time
-	want           Decision
-}
-
 // TestRevocationDocumentDenies proves, with this package's evaluator, what the
-// revocation document internal/revocation renders denies: the revoked caller's sessions
-// issued before the cutoff, and nothing else.
+// revocation documents internal/revocation renders deny (revocation.Proof: the same
+// cases the cross-check puts to an independent evaluator), for several actions.
 func TestRevocationDocumentDenies(t *testing.T) {
-	cutoff := time.Date(2026, 12, 5, 1, 0, 6, 0, time.UTC)
-	const alice, bob = "vend-alice-7be34cc8be63501e", "vend-bob-0123456789abcdef"
-	doc, err := revocation.Document(4, []revocation.Entry{{SourceIdentity: alice, Before: cutoff}, {SourceIdentity: bob, Before: cutoff.Add(-30 * time.Minute)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	empty, err := revocation.Document(0, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tc := range []struct {
-		doc   []byte
-		cases []revocationCase
-	}{
-		{doc, []revocationCase{
-			{"revoked caller, issued before", alice, cutoff.Add(-10 * time.Minute), Deny},
-			{"revoked caller, issued a second before", alice, cutoff.Add(-time.Second), Deny},
-			{"revoked caller, issued at the cutoff", alice, cutoff, Allow},
-			{"revoked caller, issued after (a new approval)", alice, cutoff.Add(time.Minute), Allow},
-			{"another revoked caller, before its own cutoff", bob, cutoff.Add(-31 * time.Minute), Deny},
-			{"another revoked caller, after its own cutoff", bob, cutoff.Add(-29 * time.Minute), Allow},
-			{"a caller never revoked", "vend-carol-fedcba9876543210", cutoff.Add(-10 * time.Minute), Allow},
-			{"a session without a source identity", "", cutoff.Add(-10 * time.Minute), Allow},
-		}},
-		{empty, []revocationCase{
-			{"the marker alone denies nothing", alice, time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC), Allow},
-		}},
-	} {
-		docs := revocationPolicies(t, tc.doc)
-		for _, c := range tc.cases {
-			t.Run(c.name, func(t *testing.T) {
+	for _, set := range revocation.Proof() {
+		docs := revocationPolicies(t, set.Document)
+		for _, c := range set.Cases {
+			want := Allow
+			if c.Denied {
+				want = Deny
+			}
+			t.Run(c.Name, func(t *testing.T) {
 				for _, action := range []string{"s3:GetObject", "iam:CreateUser", "sts:GetCallerIdentity"} {
 					res := EvaluateIdentity(sessionCall(action, c), docs)
-					if res.Err != nil || res.Decision != c.want {
-						t.Errorf("%s: %s (%s, %v); want %s", action, res.Decision, res.Reason, res.Err, c.want)
+					if res.Err != nil || res.Decision != want {
+						t.Errorf("%s: %s (%s, %v); want %s", action, res.Decision, res.Reason, res.Err, want)
 					}
 				}
 			})
@@ -77,10 +46,10 @@ func revocationPolicies(t *testing.T, doc []byte) []Document {
 	return []Document{admin, rev}
 }
 
-func sessionCall(action string, c revocationCase) Request {
-	ctx := map[string][]string{"aws:TokenIssueTime": {c.issued.UTC().Format(time.RFC3339)}}
-	if c.sourceIdentity != "" {
-		ctx["aws:SourceIdentity"] = []string{c.sourceIdentity}
+func sessionCall(action string, c revocation.ProofCase) Request {
+	ctx := map[string][]string{"aws:TokenIssueTime": {c.Issued.UTC().Format(time.RFC3339)}}
+	if c.SourceIdentity != "" {
+		ctx["aws:SourceIdentity"] = []string{c.SourceIdentity}
 	}
 	return Request{Principal: "arn:aws:iam::111111111111:role/vend/prod-admin", Action: action, Resource: "*", Context: ctx}
 }

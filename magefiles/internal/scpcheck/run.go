@@ -57,6 +57,16 @@ func Run(ctx context.Context, r *project.Runner) error {
 		})
 		errs = append(errs, err)
 	}
+	errs = append(errs, r.Step("cross-check the revocation document", func() error {
+		rep, err := checkRevocation(ctx, r)
+		if err != nil {
+			return err
+		}
+		if err := rep.WriteTable(r.Stdout); err != nil {
+			return err
+		}
+		return rep.Err()
+	}))
 	return errors.Join(errs...)
 }
 
@@ -105,22 +115,46 @@ func check(ctx context.Context, r *project.Runner, params string, known AllowLis
 	if err != nil {
 		return Report{}, err
 	}
-	in, err := json.Marshal(map[string]any{"jobs": jobs})
+	out, err := simulate(ctx, r, filepath.Base(params), jobs)
 	if err != nil {
 		return Report{}, err
 	}
-	inPath := filepath.Join(r.Root, workDir, filepath.Base(params))
-	if err := os.MkdirAll(filepath.Dir(inPath), 0o755); err != nil {
+	return Compare(cases, out, known), nil
+}
+
+// checkRevocation runs revocation.Proof through the simulator. No difference is
+// allow-listed: the document uses nothing the two evaluators model differently.
+func checkRevocation(ctx context.Context, r *project.Runner) (Report, error) {
+	cases, jobs, err := RevocationJobs(0)
+	if err != nil {
 		return Report{}, err
 	}
-	if err := os.WriteFile(inPath, in, 0o644); err != nil {
+	out, err := simulate(ctx, r, "revocation.json", jobs)
+	if err != nil {
 		return Report{}, err
+	}
+	return Compare(cases, out, AllowList{}), nil
+}
+
+// simulate writes jobs to the work directory under name and runs the node script on
+// them.
+func simulate(ctx context.Context, r *project.Runner, name string, jobs []Job) (Output, error) {
+	in, err := json.Marshal(map[string]any{"jobs": jobs})
+	if err != nil {
+		return Output{}, err
+	}
+	inPath := filepath.Join(r.Root, workDir, name)
+	if err := os.MkdirAll(filepath.Dir(inPath), 0o755); err != nil {
+		return Output{}, err
+	}
+	if err := os.WriteFile(inPath, in, 0o644); err != nil {
+		return Output{}, err
 	}
 	var out Output
 	if err := outputJSON(ctx, r, &out, "node", filepath.Join(r.Root, Dir, "crosscheck.mjs"), inPath); err != nil {
-		return Report{}, err
+		return Output{}, err
 	}
-	return Compare(cases, out, known), nil
+	return out, nil
 }
 
 func outputJSON(ctx context.Context, r *project.Runner, v any, args ...string) error {
