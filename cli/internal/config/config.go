@@ -153,6 +153,38 @@ func Resolve(file *File, flags Settings, getenv func(string) string, profile str
 	return s, nil
 }
 
+// Sources says where Resolve takes each setting from, by its YAML key (remote_server,
+// base_profile, signing_service, signing_region): "flag --remote-server", "environment
+// VEND_REMOTE_SERVER", "PATH, profile P", "PATH", or "" when nothing sets it.
+func Sources(file *File, flags Settings, getenv func(string) string, profile string) map[string]string {
+	if file == nil {
+		file = &File{}
+	}
+	var prof Settings
+	if profile != "" && file.Profiles != nil {
+		prof = file.Profiles[profile]
+	}
+	pick := func(flag, flagVal, env, envVal, profVal, fileVal string) string {
+		switch {
+		case flagVal != "":
+			return "flag --" + flag
+		case envVal != "":
+			return "environment " + env
+		case profVal != "":
+			return file.Path + ", profile " + profile
+		case fileVal != "":
+			return file.Path
+		}
+		return ""
+	}
+	return map[string]string{
+		"remote_server":   pick("remote-server", flags.RemoteServer, EnvRemoteServer, getenv(EnvRemoteServer), prof.RemoteServer, file.RemoteServer),
+		"base_profile":    pick("base-profile", flags.BaseProfile, "", "", prof.BaseProfile, file.BaseProfile),
+		"signing_service": pick("signing-service", flags.SigningService, "", "", prof.SigningService, file.SigningService),
+		"signing_region":  pick("signing-region", flags.SigningRegion, "", "", prof.SigningRegion, file.SigningRegion),
+	}
+}
+
 // NoServerError says that no TVM URL was configured anywhere, and how to configure one.
 type NoServerError struct {
 	ConfigPath string

@@ -239,3 +239,33 @@ func profileDurations(f *File) []Duration {
 	}
 	return out
 }
+
+func TestSources(t *testing.T) {
+	file := &File{Path: "/c.yaml", Settings: Settings{RemoteServer: "https://top", SigningRegion: "eu-west-1"},
+		Profiles: map[string]Settings{"prod": {BaseProfile: "sso-prod", RemoteServer: "https://prod"}}}
+	env := func(k string) string {
+		if k == EnvRemoteServer {
+			return "https://env"
+		}
+		return ""
+	}
+	none := func(string) string { return "" }
+	for _, tc := range []struct {
+		flags   Settings
+		getenv  func(string) string
+		profile string
+		want    map[string]string
+	}{
+		{Settings{RemoteServer: "https://flag"}, env, "prod", map[string]string{"remote_server": "flag --remote-server", "base_profile": "/c.yaml, profile prod", "signing_service": "", "signing_region": "/c.yaml"}},
+		{Settings{}, env, "", map[string]string{"remote_server": "environment VEND_REMOTE_SERVER", "base_profile": "", "signing_service": "", "signing_region": "/c.yaml"}},
+		{Settings{}, none, "prod", map[string]string{"remote_server": "/c.yaml, profile prod", "base_profile": "/c.yaml, profile prod", "signing_service": "", "signing_region": "/c.yaml"}},
+		{Settings{SigningService: "execute-api"}, none, "", map[string]string{"remote_server": "/c.yaml", "base_profile": "", "signing_service": "flag --signing-service", "signing_region": "/c.yaml"}},
+	} {
+		got := Sources(file, tc.flags, tc.getenv, tc.profile)
+		for k, v := range tc.want {
+			if got[k] != v {
+				t.Errorf("%+v %q: %s from %q, want %q", tc.flags, tc.profile, k, got[k], v)
+			}
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/vend-tvm/vend/cli/internal/cmd/console"
 	"github.com/vend-tvm/vend/cli/internal/cmd/credentialprocess"
 	"github.com/vend-tvm/vend/cli/internal/cmd/docs"
+	"github.com/vend-tvm/vend/cli/internal/cmd/doctor"
 	execcmd "github.com/vend-tvm/vend/cli/internal/cmd/exec"
 	"github.com/vend-tvm/vend/cli/internal/cmd/export"
 	"github.com/vend-tvm/vend/cli/internal/cmd/policy"
@@ -51,6 +52,7 @@ var subcommands = []subcommand{
 	{"profiles", func(f *factory.Factory) *cobra.Command { return profiles.NewCmdProfiles(f, nil) }},
 	{"policy", policy.NewCmdPolicy},
 	{"scp", scpcmd.NewCmdSCP},
+	{"doctor", func(f *factory.Factory) *cobra.Command { return doctor.NewCmdDoctor(f, nil) }},
 	{"version", func(f *factory.Factory) *cobra.Command { return version.NewCmdVersion(f, nil) }},
 	{"completion", func(f *factory.Factory) *cobra.Command { return completion.NewCmdCompletion(f, nil) }},
 	{"docs", func(f *factory.Factory) *cobra.Command { return docs.NewCmdDocs(f, nil) }},
