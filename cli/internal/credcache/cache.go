@@ -33,6 +33,7 @@ type Cache struct {
 	after        func(time.Duration) <-chan time.Time
 	jitter       func() float64
 	log          *slog.Logger
+	notice       func(Notice)
 	fetchTimeout time.Duration
 	backoffBase  time.Duration
 	backoffCap   time.Duration
@@ -63,6 +64,20 @@ func WithClock(now func() time.Time) Option { return func(c *Cache) { c.now = no
 
 // WithLogger sets the logger for fetch failures and refreshes. Credentials never reach it.
 func WithLogger(l *slog.Logger) Option { return func(c *Cache) { c.log = l } }
+
+// Notice is a change in the background refresh a user should hear of, without --debug:
+// the first failure after a success (Failed, with Err and the cached credentials'
+// expiry), and the first success after failures (Recovered).
+type Notice struct {
+	Failed, Recovered bool
+	Err               error
+	CachedExpires     time.Time
+	Failures          int
+}
+
+// WithNotice sets what hears of refresh failures and recoveries, once per change: a
+// run of failures is one notice, its end another.
+func WithNotice(fn func(Notice)) Option { return func(c *Cache) { c.notice = fn } }
 
 // WithFetchTimeout bounds one call to the source (default 30 s). Fetches do not use the
 // caller's context, so that one impatient caller cannot fail a fetch others wait for.
@@ -262,7 +277,17 @@ func (c *Cache) fetch(f *flight) {
 			attrs = append(attrs, slog.Time("cached_expires", c.creds.Expires))
 		}
 		c.log.Warn("credential refresh failed", attrs...)
+		if c.notice != nil && c.failures == 1 && c.have {
+			n := Notice{Failed: true, Err: err, Failures: 1}
+			if c.creds.CanExpire {
+				n.CachedExpires = c.creds.Expires
+			}
+			defer c.notice(n)
+		}
 	} else {
+		if c.notice != nil && c.failures > 0 && c.have {
+			defer c.notice(Notice{Recovered: true, Failures: c.failures})
+		}
 		c.failures = 0
 		c.creds, c.have = creds, true
 		f.creds = creds

@@ -581,3 +581,38 @@ func blockingSecondFetch(clk *fakeClock, release <-chan struct{}) *fakeSource {
 		return creds(n, clk.Now().Add(time.Hour)), nil
 	}}
 }
+
+// TestNoticesOnePerChange: a background refresh that starts failing after a success
+// gives one notice with the cached credentials' expiry, however many attempts fail, and
+// one when it recovers; the first fetch's failure gives none (its caller gets the error).
+func TestNoticesOnePerChange(t *testing.T) {
+	clk := newFakeClock()
+	src := &fakeSource{fn: func(_ context.Context, n int) (aws.Credentials, error) {
+		if n >= 2 && n <= 4 {
+			return aws.Credentials{}, errors.New("tvm unavailable")
+		}
+		return creds(n, clk.Now().Add(time.Hour)), nil
+	}}
+	var mu sync.Mutex
+	var notices []Notice
+	c := newTestCache(t, src, clk, WithNotice(func(n Notice) { mu.Lock(); notices = append(notices, n); mu.Unlock() }))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	first := mustRetrieve(t, c)
+	c.Start(ctx)
+	waitFor(t, "the refresh timer", func() bool { return clk.hasTimer(clk.Now().Add(40 * time.Minute)) })
+	clk.Advance(40 * time.Minute)
+	for i, wait := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second} {
+		waitFor(t, fmt.Sprintf("failure %d", i+1), func() bool { return src.count() == i+2 })
+		at := clk.Now().Add(wait)
+		waitFor(t, fmt.Sprintf("retry timer %d", i+1), func() bool { return clk.hasTimer(at) })
+		clk.Advance(wait)
+	}
+	waitFor(t, "the recovery", func() bool { mu.Lock(); defer mu.Unlock(); return len(notices) == 2 })
+	mu.Lock()
+	defer mu.Unlock()
+	if !notices[0].Failed || notices[0].Err == nil || !notices[0].CachedExpires.Equal(first.Expires) ||
+		!notices[1].Recovered || notices[1].Failures != 3 {
+		t.Errorf("notices %+v", notices)
+	}
+}

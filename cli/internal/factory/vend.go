@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -30,6 +31,11 @@ type Vended struct {
 	// Source asks the TVM for the profile's credentials again, connecting on its first
 	// call when Credentials were cached, and stores what it gets in the disk cache.
 	Source aws.CredentialsProvider
+	// Profile is the vend profile, and Notices where Serve says, without --debug, that
+	// a background refresh failed (once, with the cached credentials' expiry) and that
+	// it recovered.
+	Profile string
+	Notices io.Writer
 }
 
 // CacheHelp describes the disk cache in the help of the commands that use it.
@@ -73,7 +79,7 @@ func (f *Factory) Vend(ctx context.Context, profile string, vf VendFlags) (*Vend
 		if hint, ok := tvmclient.PredictBase(f.Getenv, s.BaseProfile); ok {
 			if key, ok := hintKey(s, profile, vf.Reason, hint); ok {
 				if creds, ok := src.cache.GetFresh(key); ok {
-					return &Vended{Settings: s, Credentials: creds, Cached: true, Source: src}, nil
+					return &Vended{Settings: s, Credentials: creds, Cached: true, Source: src, Profile: profile, Notices: f.IOStreams.ErrOut}, nil
 				}
 			}
 		}
@@ -83,7 +89,7 @@ func (f *Factory) Vend(ctx context.Context, profile string, vf VendFlags) (*Vend
 	}
 	if src.cache != nil && !src.hinted {
 		if creds, ok := src.cache.GetFresh(src.key); ok {
-			return &Vended{Settings: s, Credentials: creds, Cached: true, Source: src}, nil
+			return &Vended{Settings: s, Credentials: creds, Cached: true, Source: src, Profile: profile, Notices: f.IOStreams.ErrOut}, nil
 		}
 	}
 	creds, putErr, err := src.fetch(ctx)
@@ -93,7 +99,7 @@ func (f *Factory) Vend(ctx context.Context, profile string, vf VendFlags) (*Vend
 	if putErr != nil {
 		fmt.Fprintf(f.IOStreams.ErrOut, "vend: warning: cannot cache credentials: %v\n", putErr)
 	}
-	return &Vended{Settings: s, Credentials: creds, Source: src}, nil
+	return &Vended{Settings: s, Credentials: creds, Source: src, Profile: profile, Notices: f.IOStreams.ErrOut}, nil
 }
 
 // explainUnknown adds to an unknown_profile answer the profile the caller probably
@@ -276,12 +282,30 @@ func (s *tvmSource) connect(ctx context.Context) error {
 	return nil
 }
 
+// notice writes one line about a change in the background refresh.
+func (v *Vended) notice(n credcache.Notice) {
+	if v.Notices == nil {
+		return
+	}
+	switch {
+	case n.Failed:
+		until := ""
+		if !n.CachedExpires.IsZero() {
+			until = "; the current ones work until " + n.CachedExpires.UTC().Format(time.RFC3339)
+		}
+		msg, _, _ := strings.Cut(n.Err.Error(), "\n")
+		fmt.Fprintf(v.Notices, "vend: cannot refresh the credentials of %s: %s%s; vend keeps trying\n", v.Profile, msg, until)
+	case n.Recovered:
+		fmt.Fprintf(v.Notices, "vend: refreshed the credentials of %s again, after %d failed attempts\n", v.Profile, n.Failures)
+	}
+}
+
 // Serve serves v's credentials on a loopback endpoint, refreshed ahead of expiry from
 // v.Source until ctx ends. v.Credentials are served first, so a command that got them
 // (from the TVM, which reported any denial, or from the cache) starts without another
 // round trip. The caller closes the server.
 func (v *Vended) Serve(ctx context.Context, logger *slog.Logger, opts ...credserver.Option) (*credserver.Server, error) {
-	cache := credcache.New(tvmclient.Primed(v.Credentials, v.Source), credcache.WithLogger(logger))
+	cache := credcache.New(tvmclient.Primed(v.Credentials, v.Source), credcache.WithLogger(logger), credcache.WithNotice(v.notice))
 	cache.Start(ctx)
 	srv, err := credserver.New(cache, append([]credserver.Option{credserver.WithLogger(logger)}, opts...)...)
 	if err != nil {

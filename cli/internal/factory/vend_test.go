@@ -17,6 +17,7 @@ import (
 
 	"github.com/vend-tvm/vend/cli/internal/cmdtest"
 	"github.com/vend-tvm/vend/cli/internal/config"
+	"github.com/vend-tvm/vend/cli/internal/credcache"
 	"github.com/vend-tvm/vend/cli/internal/factory"
 	"github.com/vend-tvm/vend/cli/internal/status"
 	"github.com/vend-tvm/vend/cli/internal/tvmclient"
@@ -417,5 +418,20 @@ func TestVendGrantIsNotCached(t *testing.T) {
 	e.miss("second run", false)
 	if entries, _ := os.ReadDir(e.CacheDir); len(entries) != 0 {
 		t.Errorf("the cache holds %d entries for a grant's credentials", len(entries))
+	}
+}
+
+// TestServeNotices: a refresh failure and its recovery are one line each on stderr,
+// with the profile, the error's first line and when the cached credentials end.
+func TestServeNotices(t *testing.T) {
+	var b strings.Builder
+	v := &factory.Vended{Profile: "deploy", Notices: &b}
+	exp := time.Date(2026, 12, 5, 3, 0, 0, 0, time.UTC)
+	v.Notice(credcache.Notice{Failed: true, Err: errors.New("call the TVM at tvm.example: connection refused\nmore"), CachedExpires: exp, Failures: 1})
+	v.Notice(credcache.Notice{Recovered: true, Failures: 3})
+	want := "vend: cannot refresh the credentials of deploy: call the TVM at tvm.example: connection refused; the current ones work until 2026-12-05T03:00:00Z; vend keeps trying\n" +
+		"vend: refreshed the credentials of deploy again, after 3 failed attempts\n"
+	if b.String() != want {
+		t.Errorf("notices:\n%s\nwant:\n%s", b.String(), want)
 	}
 }

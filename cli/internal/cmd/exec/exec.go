@@ -98,7 +98,10 @@ twice.
 
 ` + factory.CacheHelp + `
 Started from cached credentials, the endpoint asks the TVM when it refreshes them, as
-it does for credentials it fetched; with --debug, a refresh the TVM denies is logged.`,
+it does for credentials it fetched. When a refresh fails (the TVM unreachable, or a
+denial after a revocation or a policy change), vend says so once on stderr, with when
+the current credentials end, and once more when a refresh works again; --debug logs
+every attempt.`,
 		Example: example,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dash := cmd.ArgsLenAtDash()

@@ -59,6 +59,9 @@ profile's credentials (every other setting and the named profiles stay) and poin
 AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE at them; it removes the copies when it
 stops. With --keep-aws-files it leaves the files alone and only warns.
 
+When a refresh fails, vend says so once on stderr, with when the credentials it serves
+end, and once more when a refresh works again; --debug logs every attempt.
+
 ` + factory.CacheHelp,
 		Example: `  # Terminal 1
   vend serve deploy --addr 127.0.0.1:9911
