@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -183,6 +184,25 @@ func Sources(file *File, flags Settings, getenv func(string) string, profile str
 		"signing_service": pick("signing-service", flags.SigningService, "", "", prof.SigningService, file.SigningService),
 		"signing_region":  pick("signing-region", flags.SigningRegion, "", "", prof.SigningRegion, file.SigningRegion),
 	}
+}
+
+// CheckServerURL judges a TVM URL: it must have a scheme and a host, be https (plain
+// http only to this machine, as the local stack is). warning is set, err nil, for a URL
+// with a path, which a Function URL never has (an API Gateway stage URL ends with one).
+func CheckServerURL(raw string) (warning string, err error) {
+	u, perr := url.Parse(raw)
+	loopback := func(h string) bool { return h == "127.0.0.1" || h == "::1" || h == "localhost" }
+	switch {
+	case perr != nil || u.Host == "":
+		return "", errors.New("give the URL with its scheme, such as https://ID.lambda-url.REGION.on.aws")
+	case u.Scheme == "http" && !loopback(u.Hostname()):
+		return "", errors.New("use https: requests carry signed credentials (plain http only to 127.0.0.1)")
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "", errors.New("the scheme must be https")
+	case u.Path != "" && u.Path != "/":
+		return "the URL has a path (" + u.Path + "); a Function URL has none, an API Gateway stage URL ends with the stage", nil
+	}
+	return "", nil
 }
 
 // NoServerError says that no TVM URL was configured anywhere, and how to configure one.

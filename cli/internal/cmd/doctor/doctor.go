@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -183,24 +182,18 @@ func doctorRun(opts *Options) error {
 	return rep()
 }
 
-// urlCheck judges the TVM URL: https, or http only to this machine, and no path.
+// urlCheck judges the TVM URL (config.CheckServerURL).
 func urlCheck(raw, from string) Check {
 	c := Check{Name: "tvm url", Status: OK, Detail: raw + " (" + from + ")"}
-	u, err := url.Parse(raw)
+	warning, err := config.CheckServerURL(raw)
 	switch {
-	case err != nil || u.Host == "":
-		c.Status, c.Fix = Fail, "give the URL with its scheme, such as https://ID.lambda-url.REGION.on.aws"
-	case u.Scheme == "http" && !loopback(u.Hostname()):
-		c.Status, c.Fix = Fail, "use https: requests carry signed credentials"
-	case u.Scheme != "http" && u.Scheme != "https":
-		c.Status, c.Fix = Fail, "the scheme must be https"
-	case u.Path != "" && u.Path != "/":
-		c.Status, c.Fix = Warn, "the URL has a path ("+u.Path+"); a Function URL has none, an API Gateway stage URL ends with the stage"
+	case err != nil:
+		c.Status, c.Fix = Fail, err.Error()
+	case warning != "":
+		c.Status, c.Fix = Warn, warning
 	}
 	return c
 }
-
-func loopback(host string) bool { return host == "127.0.0.1" || host == "::1" || host == "localhost" }
 
 // clockCheck compares this machine's clock with the TVM front's Date header, read from
 // an unsigned request (which the front refuses, with its Date all the same).

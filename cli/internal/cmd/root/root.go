@@ -14,6 +14,7 @@ import (
 	"github.com/vend-tvm/vend/cli/internal/cmd/completion"
 	"github.com/vend-tvm/vend/cli/internal/cmd/console"
 	"github.com/vend-tvm/vend/cli/internal/cmd/credentialprocess"
+	"github.com/vend-tvm/vend/cli/internal/cmd/configcmd"
 	"github.com/vend-tvm/vend/cli/internal/cmd/docs"
 	"github.com/vend-tvm/vend/cli/internal/cmd/doctor"
 	execcmd "github.com/vend-tvm/vend/cli/internal/cmd/exec"
@@ -53,6 +54,7 @@ var subcommands = []subcommand{
 	{"policy", policy.NewCmdPolicy},
 	{"scp", scpcmd.NewCmdSCP},
 	{"doctor", func(f *factory.Factory) *cobra.Command { return doctor.NewCmdDoctor(f, nil) }},
+	{"config", configcmd.NewCmdConfig},
 	{"version", func(f *factory.Factory) *cobra.Command { return version.NewCmdVersion(f, nil) }},
 	{"completion", func(f *factory.Factory) *cobra.Command { return completion.NewCmdCompletion(f, nil) }},
 	{"docs", func(f *factory.Factory) *cobra.Command { return docs.NewCmdDocs(f, nil) }},

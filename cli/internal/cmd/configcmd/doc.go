@@ -1,0 +1,2 @@
+// Package configcmd is `vend config`: writing vend's configuration file.
+package configcmd
