@@ -60,6 +60,12 @@ var subcommands = []subcommand{
 	{"docs", func(f *factory.Factory) *cobra.Command { return docs.NewCmdDocs(f, nil) }},
 }
 
+// profileVerbs are the commands whose first argument is a profile: shell completion
+// offers the TVM's profile names there.
+var profileVerbs = map[string]bool{
+	"exec": true, "serve": true, "credential-process": true, "export": true, "console": true, "request": true,
+}
+
 // NewCmdRoot returns the vend command with every subcommand.
 func NewCmdRoot(f *factory.Factory) *cobra.Command {
 	return newCmdRoot(f, subcommands)
@@ -102,7 +108,11 @@ its command's status.`,
 	pf.BoolVar(&f.Flags.Debug, "debug", false, "log requests (request IDs, statuses, timings; never secrets) to stderr as JSON")
 
 	for _, sub := range subs {
-		cmd.AddCommand(sub.new(f))
+		c := sub.new(f)
+		if profileVerbs[c.Name()] && c.ValidArgsFunction == nil {
+			c.ValidArgsFunction = f.CompleteProfile
+		}
+		cmd.AddCommand(c)
 	}
 	// cobra's own completion command would duplicate ours.
 	cmd.CompletionOptions.DisableDefaultCmd = true

@@ -312,3 +312,36 @@ func TestTVMTextCannotControlTheTerminal(t *testing.T) {
 		t.Errorf("the reason is not shown, escaped:\n%s", e.ErrOut)
 	}
 }
+
+// TestProfileCompletion: Tab after a profile verb offers the TVM's profiles, those
+// allowed now first, from a list cached so that the next Tab asks the TVM nothing; after
+// the profile, exec completes files again (the command).
+func TestProfileCompletion(t *testing.T) {
+	e := cmdtest.New(t)
+	e.TVM.Handle(wire.PathProfiles, tvmtest.JSON(200, wire.Profiles{Profiles: []wire.ProfileStatus{
+		{Name: "prod-admin", Allowed: false}, {Name: "readonly", Allowed: true, Description: "read only"},
+	}}))
+	for i := range 2 {
+		e.Out.Reset()
+		if got := run(t, e, "__complete", "exec", ""); got != 0 {
+			t.Fatalf("exit %d: %s", got, e.ErrOut)
+		}
+		lines := strings.Split(strings.TrimSpace(e.Out.String()), "\n")
+		if len(lines) != 3 || lines[0] != "readonly\tread only" || lines[1] != "prod-admin\tdenied now" || lines[2] != ":4" {
+			t.Fatalf("completion %d:\n%s", i, e.Out)
+		}
+	}
+	if n := e.TVM.CallCount(wire.PathProfiles); n != 1 {
+		t.Errorf("two completions asked the TVM %d times, want 1", n)
+	}
+	e.Out.Reset()
+	if got := run(t, e, "__complete", "exec", "readonly", ""); got != 0 || strings.Contains(e.Out.String(), "prod-admin") {
+		t.Errorf("after the profile: exit %d\n%s", got, e.Out)
+	}
+	for _, verb := range []string{"serve", "credential-process", "export", "console", "request"} {
+		e.Out.Reset()
+		if got := run(t, e, "__complete", verb, ""); got != 0 || !strings.Contains(e.Out.String(), "readonly") {
+			t.Errorf("%s: exit %d\n%s", verb, got, e.Out)
+		}
+	}
+}
