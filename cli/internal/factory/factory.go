@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
@@ -27,6 +28,8 @@ type GlobalFlags struct {
 	SigningService string
 	SigningRegion  string
 	Debug          bool
+	// Timeout bounds each call to the TVM, retries included (0: the attempts' own bounds).
+	Timeout time.Duration
 }
 
 // Factory is what commands get their dependencies from.
@@ -157,6 +160,10 @@ func (f *Factory) connect(ctx context.Context, s config.Settings) (*Remote, erro
 		tvmclient.WithSigningRegion(s.SigningRegion),
 		tvmclient.WithLogger(f.Logger()),
 		tvmclient.WithUserAgent("vend/" + build.Version),
+		tvmclient.WithTimeout(f.Flags.Timeout),
+		tvmclient.WithWaiting(func(w tvmclient.Waiting) {
+			fmt.Fprintf(f.IOStreams.ErrOut, "vend: waiting for the TVM at %s (attempt %d/%d, %s so far)\n", w.Host, w.Attempt, w.Of, w.Since.Round(time.Second))
+		}),
 	}
 	if f.HTTPClient != nil {
 		opts = append(opts, tvmclient.WithHTTPClient(f.HTTPClient))

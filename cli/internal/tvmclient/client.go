@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -54,6 +55,9 @@ type Client struct {
 	maxBody       int64
 	sleep         func(context.Context, time.Duration) error
 	now           func() time.Time
+	timeout       time.Duration
+	waiting       func(Waiting)
+	waitAfter     time.Duration
 
 	serviceOverride, regionOverride, defaultRegion string
 }
@@ -101,6 +105,24 @@ func WithBackoff(d time.Duration) Option { return func(c *Client) { c.baseBackof
 // WithMaxRetryAfter caps how long a Retry-After header may make the client wait.
 func WithMaxRetryAfter(d time.Duration) Option { return func(c *Client) { c.maxRetryAfter = d } }
 
+// WithTimeout bounds each call, its retries and their waits included (0: no bound but
+// the attempts').
+func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = d } }
+
+// Waiting says that an attempt has had no answer for a while.
+type Waiting struct {
+	Host        string
+	Attempt, Of int
+	Since       time.Duration
+}
+
+// WithWaiting sets what hears of an attempt still unanswered after WaitAfter (2 s), once
+// per attempt, so that a person at a terminal knows what vend is waiting for.
+func WithWaiting(fn func(Waiting)) Option { return func(c *Client) { c.waiting = fn } }
+
+// WaitAfter is how long an attempt goes unanswered before WithWaiting hears of it.
+const WaitAfter = 2 * time.Second
+
 // WithClock sets the signing clock, for tests.
 func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = now } }
 
@@ -121,6 +143,7 @@ func New(serverURL string, creds aws.CredentialsProvider, opts ...Option) (*Clie
 		logger:        slog.New(slog.DiscardHandler),
 		userAgent:     "vend",
 		maxAttempts:   defaultMaxAttempts,
+		waitAfter:     WaitAfter,
 		maxRetryAfter: defaultMaxRetryAfter,
 		baseBackoff:   defaultBaseBackoff,
 		maxBody:       defaultMaxBody,
@@ -316,11 +339,33 @@ func (c *Client) get(ctx context.Context, path string, q url.Values, out any) er
 // call sends one request, retried as the TVM's answers allow. A POST changes state, so
 // it is retried only when the TVM answered that it did nothing (429, 503), never after
 // a transport error, which may have come after the change.
-func (c *Client) call(ctx context.Context, method, path string, q url.Values, out any) error {
+func (c *Client) call(ctx context.Context, method, path string, q url.Values, out any) (callErr error) {
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
 	endpoint := c.endpoint(path, q)
+	start := time.Now()
 	var lastErr error
+	attempts := 0
+	defer func() {
+		if callErr != nil && attempts > 0 {
+			callErr = c.explain(callErr, attempts, time.Since(start))
+		}
+	}()
 	for attempt := 1; attempt <= c.maxAttempts; attempt++ {
+		attempts = attempt
+		var timer *time.Timer
+		if c.waiting != nil {
+			w := Waiting{Host: c.base.Host, Attempt: attempt, Of: c.maxAttempts}
+			began := time.Now()
+			timer = time.AfterFunc(c.waitAfter, func() { w.Since = time.Since(began); c.waiting(w) })
+		}
 		retry, wait, err := c.attempt(ctx, method, endpoint, path, q, attempt, out)
+		if timer != nil {
+			timer.Stop()
+		}
 		if err == nil {
 			return nil
 		}
@@ -338,6 +383,47 @@ func (c *Client) call(ctx context.Context, method, path string, q url.Values, ou
 	}
 	return lastErr
 }
+
+// explain adds to an error that is not the TVM's own answer how long vend tried, how
+// often and where, and a hint for the usual causes.
+func (c *Client) explain(err error, attempts int, elapsed time.Duration) error {
+	var wireErr *wire.Error
+	var baseErr *BaseCredentialsError
+	var statusErr *StatusError
+	if errors.As(err, &wireErr) || errors.As(err, &baseErr) || errors.As(err, &statusErr) || errors.Is(err, context.Canceled) {
+		return err
+	}
+	hint := ""
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) && c.timeout > 0:
+		hint = "; no answer within --timeout " + c.timeout.String()
+	case errors.Is(err, syscall.ECONNREFUSED):
+		hint = "; nothing listens there: check the TVM URL (vend doctor shows where it came from)"
+	case errors.As(err, new(*net.DNSError)):
+		hint = "; the host name does not resolve: check the TVM URL (vend doctor)"
+	}
+	return &CallError{Err: err, Attempts: attempts, Elapsed: elapsed, URL: c.base.String(), hint: hint}
+}
+
+// CallError is a call that got no usable answer from the TVM: the last attempt's error,
+// with how many attempts took how long, to which URL.
+type CallError struct {
+	Err      error
+	Attempts int
+	Elapsed  time.Duration
+	URL      string
+	hint     string
+}
+
+func (e *CallError) Error() string {
+	plural := "s"
+	if e.Attempts == 1 {
+		plural = ""
+	}
+	return fmt.Sprintf("%v (%d attempt%s in %s to %s%s)", e.Err, e.Attempts, plural, e.Elapsed.Round(100*time.Millisecond), e.URL, e.hint)
+}
+
+func (e *CallError) Unwrap() error { return e.Err }
 
 // attempt sends one request. retry says whether a failure may be retried, wait how long
 // the server asked us to wait (0: use backoff).

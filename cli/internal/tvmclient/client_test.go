@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -449,4 +450,69 @@ func FuzzSanitize(f *testing.F) {
 			t.Errorf("sanitize(%q) = %q has a newline", msg, got)
 		}
 	})
+}
+
+// TestWaitingNotice: an attempt unanswered for a while is announced once, with the host
+// and the attempt's number; a quick answer is not.
+func TestWaitingNotice(t *testing.T) {
+	srv := tvmtest.New(t, "lambda", "eu-west-1")
+	srv.Handle(wire.PathWhoami, func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(200 * time.Millisecond)
+		tvmtest.JSON(200, wire.Whoami{})(w, r)
+	})
+	var mu sync.Mutex
+	var got []Waiting
+	c := newClient(t, srv, WithWaiting(func(w Waiting) { mu.Lock(); got = append(got, w); mu.Unlock() }))
+	c.waitAfter = 50 * time.Millisecond
+	if _, err := c.Whoami(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	if len(got) != 1 || got[0].Attempt != 1 || got[0].Of != c.maxAttempts || !strings.HasPrefix(srv.URL, "http://"+got[0].Host) {
+		t.Errorf("notices %+v", got)
+	}
+	mu.Unlock()
+	c.waitAfter = time.Hour
+	if _, err := c.Whoami(context.Background()); err != nil || len(got) != 1 {
+		t.Errorf("a quick answer was announced: %+v, %v", got, err)
+	}
+}
+
+// TestCallErrorsSayWhatWasTried: a call that got no answer says how many attempts took
+// how long to which URL, with a hint for the cause; the TVM's own answers stay as they
+// are.
+func TestCallErrorsSayWhatWasTried(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + ln.Addr().String()
+	ln.Close() // nothing listens there now
+	c, err := New(url, tvmtest.BaseProvider(), WithBackoff(time.Millisecond), WithDefaultRegion("eu-west-1"), WithSigningService("lambda"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Whoami(context.Background())
+	var ce *CallError
+	if !errors.As(err, &ce) || ce.Attempts != 3 || !strings.Contains(err.Error(), "3 attempts in") || !strings.Contains(err.Error(), url) || !strings.Contains(err.Error(), "nothing listens there") {
+		t.Errorf("refused: %v", err)
+	}
+
+	srv := tvmtest.New(t, "lambda", "eu-west-1")
+	srv.Handle(wire.PathWhoami, func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+	})
+	_, err = newClient(t, srv, WithTimeout(200*time.Millisecond)).Whoami(context.Background())
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "--timeout 200ms") {
+		t.Errorf("timeout: %v", err)
+	}
+
+	srv.Handle(wire.PathWhoami, tvmtest.JSON(403, wire.Error{Code: wire.CodeAccessDenied, Message: "no"}))
+	_, err = newClient(t, srv).Whoami(context.Background())
+	if errors.As(err, &ce) {
+		t.Errorf("the TVM's answer was wrapped: %v", err)
+	}
 }

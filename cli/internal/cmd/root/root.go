@@ -105,6 +105,7 @@ its command's status.`,
 	pf.StringVar(&f.Flags.BaseProfile, "base-profile", "", "AWS shared-config profile whose credentials sign requests (default: the SDK's chain, AWS_PROFILE)")
 	pf.StringVar(&f.Flags.SigningService, "signing-service", "", "SigV4 service (default: from the URL host; lambda for Function URLs, execute-api for API Gateway)")
 	pf.StringVar(&f.Flags.SigningRegion, "signing-region", "", "SigV4 region (default: from the URL host, else the AWS configuration's region)")
+	pf.DurationVar(&f.Flags.Timeout, "timeout", 0, "give up on the TVM after this long, retries included (default: 3 attempts of at most 30s each)")
 	pf.BoolVar(&f.Flags.Debug, "debug", false, "log requests (request IDs, statuses, timings; never secrets) to stderr as JSON")
 
 	for _, sub := range subs {
