@@ -543,7 +543,8 @@ func (e *StatusError) Error() string {
 		s += "; AWS refused the signed request before it reached the TVM: check that your base credentials are valid " +
 			"(aws sts get-caller-identity), that your principal may invoke the TVM, and the signing service and region"
 	case http.StatusNotFound:
-		s += "; check the remote server URL"
+		s += "; whatever answered is not a vend TVM (a TVM answers unknown routes with its own not_found): " +
+			"check the remote server URL, which for a Function URL has no path and for API Gateway ends with the stage (vend doctor)"
 	}
 	return s
 }

@@ -516,3 +516,13 @@ func TestCallErrorsSayWhatWasTried(t *testing.T) {
 		t.Errorf("the TVM's answer was wrapped: %v", err)
 	}
 }
+
+// TestNotATVM: a 404 from something that is not a TVM says so and points at the URL.
+func TestNotATVM(t *testing.T) {
+	srv := tvmtest.New(t, "lambda", "eu-west-1")
+	srv.Handle(wire.PathWhoami, func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) })
+	_, err := newClient(t, srv).Whoami(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "not a vend TVM") || !strings.Contains(err.Error(), "vend doctor") {
+		t.Errorf("404: %v", err)
+	}
+}
