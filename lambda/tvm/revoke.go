@@ -107,7 +107,7 @@ func (s *Service) Revoke(ctx context.Context, c identity.Caller, in RevokeInput)
 		if roles, err = profileRoles(p, in.Profile); err != nil {
 			return wire.Revocation{}, err
 		}
-		if ended, err = s.revokeGrants(ctx, c, target, in); err != nil {
+		if ended, err = s.revokeGrants(ctx, p, c, target, in); err != nil {
 			return wire.Revocation{}, err
 		}
 	}
@@ -167,12 +167,8 @@ func (s *Service) revokeRequest(ctx context.Context, p *policy.Policy, c identit
 }
 
 // revokeGrants revokes every approved request of target (for in.Profile, when set).
-func (s *Service) revokeGrants(ctx context.Context, c identity.Caller, target identity.Caller, in RevokeInput) ([]wire.AccessRequest, error) {
+func (s *Service) revokeGrants(ctx context.Context, p *policy.Policy, c identity.Caller, target identity.Caller, in RevokeInput) ([]wire.AccessRequest, error) {
 	all, err := s.state.List(ctx)
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.policy(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/vend-tvm/vend/cli/internal/atomicfile"
 	"github.com/vend-tvm/vend/cli/internal/config"
 	"github.com/vend-tvm/vend/cli/internal/factory"
 	"github.com/vend-tvm/vend/cli/internal/iostreams"
@@ -114,7 +115,7 @@ func initRun(opts *InitOptions) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("create %s: %w", filepath.Dir(path), err)
 	}
-	if err := writeAtomic(path, data); err != nil {
+	if err := atomicfile.Write(path, data); err != nil {
 		return err
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "vend: wrote %s; check it with vend doctor\n", path)
@@ -140,24 +141,4 @@ func ask(in *bufio.Reader, out io.Writer, prompt string) (string, error) {
 		return "", fmt.Errorf("read the answer: %w", err)
 	}
 	return strings.TrimSpace(line), nil
-}
-
-// writeAtomic writes data to path through a temporary file in the same folder.
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".config-*.yaml")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }
