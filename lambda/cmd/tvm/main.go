@@ -28,6 +28,10 @@
 //	                             it, the rate limit is kept there too, across all containers, and
 //	                             revocation is on: the TVM writes the revocation policies of
 //	                             protected roles (iam:CreatePolicyVersion under /vend-revocation/)
+//	VEND_REVOCATION_WRITER_PATH  IAM path of the vend-revocation-writer role the TVM assumes to write
+//	                             the revocation policy of a protected role in another account
+//	                             (default /vend/); roles in the TVM's own account are written with
+//	                             its own credentials
 //	VEND_RATE_LIMIT_WHEN_STATE_DOWN  refuse (default: 503 state_unavailable) or local (each
 //	                             container's own limit) while the state table cannot be reached
 //	VEND_EVENTS_TOPIC_ARN        SNS topic for access-workflow events (break-glass alerts); without
@@ -50,10 +54,12 @@ import (
 	_ "time/tzdata" // policy time windows name IANA zones; provided.al2023 has no zoneinfo
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/vend-tvm/vend/internal/arn"
 	"github.com/vend-tvm/vend/lambda/assume"
@@ -80,6 +86,8 @@ const (
 	defaultRateLimit      = 10
 	// maxPolicyMaxStaleness caps VEND_POLICY_MAX_STALENESS: a bound of years is no bound.
 	maxPolicyMaxStaleness = 24 * time.Hour
+	// defaultWriterPath is the revocation-writer module's default path.
+	defaultWriterPath = "/vend/"
 )
 
 type settings struct {
@@ -94,6 +102,7 @@ type settings struct {
 	eventsTopic     arn.ARN // zero when unset
 	stateTable      string
 	localWhenDown   bool
+	writerPath      string
 }
 
 // loadSettings reads and validates the configuration. exeDir is the binary's folder,
@@ -107,6 +116,7 @@ func loadSettings(getenv func(string) string, exeDir string) (settings, error) {
 		sessionTags:     true,
 		rateLimit:       defaultRateLimit,
 		logLevel:        slog.LevelInfo,
+		writerPath:      defaultWriterPath,
 	}
 	var errs []error
 	switch {
@@ -170,6 +180,13 @@ func loadSettings(getenv func(string) string, exeDir string) (settings, error) {
 			s.stateTable = v
 		}
 	}
+	if v := strings.TrimSpace(getenv("VEND_REVOCATION_WRITER_PATH")); v != "" {
+		if !validRolePath(v) {
+			errs = append(errs, fmt.Errorf("VEND_REVOCATION_WRITER_PATH=%q: want an IAM path such as /vend/ (starts and ends with /, at most 512 characters)", v))
+		} else {
+			s.writerPath = v
+		}
+	}
 	switch v := strings.TrimSpace(getenv("VEND_RATE_LIMIT_WHEN_STATE_DOWN")); v {
 	case "", "refuse":
 	case "local":
@@ -191,6 +208,19 @@ func loadSettings(getenv func(string) string, exeDir string) (settings, error) {
 		}
 	}
 	return s, errors.Join(errs...)
+}
+
+// validRolePath is IAM's rule for paths: / or /segments/ of printable ASCII.
+func validRolePath(s string) bool {
+	if len(s) > 512 || !strings.HasPrefix(s, "/") || !strings.HasSuffix(s, "/") {
+		return false
+	}
+	for _, r := range s {
+		if r < '!' || r > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 // validTableName is DynamoDB's rule for table names.
@@ -262,8 +292,11 @@ func build(ctx context.Context, getenv func(string) string, s settings, cfgErr e
 	}
 	if s.stateTable != "" {
 		st := store.New(dynamodb.NewFromConfig(awsenv.ForService(awsCfg, getenv, "DynamoDB")), s.stateTable)
-		topts = append(topts, tvm.WithState(st), tvm.WithSharedRateLimit(st, s.localWhenDown),
-			tvm.WithRevocation(st, iampolicy.New(iam.NewFromConfig(awsenv.ForService(awsCfg, getenv, "IAM")))))
+		writer, err := revocationWriter(awsCfg, getenv, s.writerPath)
+		if err != nil {
+			return fail(err)
+		}
+		topts = append(topts, tvm.WithState(st), tvm.WithSharedRateLimit(st, s.localWhenDown), tvm.WithRevocation(st, writer))
 	}
 	topts = append(topts, tvm.WithEventErrors(func(typ, id string, err error) {
 		logger.Error("event_unpublished", slog.String("event_type", typ), slog.String("access_request_id", id), slog.String("error", err.Error()))
@@ -277,8 +310,18 @@ func build(ctx context.Context, getenv func(string) string, s settings, cfgErr e
 		slog.String("policy_source", source), slog.String("policy_ttl", s.policyTTL.String()),
 		slog.String("policy_max_staleness", s.policyMaxStale.String()), slog.Bool("session_tags", s.sessionTags),
 		slog.Float64("rate_limit", s.rateLimit), slog.String("source_identity_prefix", s.prefix),
-		slog.String("events_topic", s.topicARN()), slog.String("state_table", s.stateTable))
+		slog.String("events_topic", s.topicARN()), slog.String("state_table", s.stateTable),
+		slog.String("revocation_writer_path", s.writerPath))
 	return handler.New(svc, hopts...)
+}
+
+// revocationWriter publishes revocation policies through the IAM of each policy's
+// account: the TVM's own credentials there, the writer role elsewhere, each through an
+// IAM client whose credentials STS refreshes before they expire.
+func revocationWriter(awsCfg aws.Config, getenv func(string) string, writerPath string) (*iampolicy.Accounts, error) {
+	iamCfg := awsenv.ForService(awsCfg, getenv, "IAM")
+	stsClient := sts.NewFromConfig(awsenv.ForService(awsCfg, getenv, "STS"))
+	return iampolicy.NewAccounts(iampolicy.CallerAccount(stsClient), iam.NewFromConfig(iamCfg), writerPath, iampolicy.ThroughRole(iamCfg, stsClient))
 }
 
 func main() {

@@ -60,6 +60,17 @@ func TestLoadSettings(t *testing.T) {
 			}
 		}},
 		{name: "rate limit when down, unknown", dir: withPolicy, env: map[string]string{"VEND_RATE_LIMIT_WHEN_STATE_DOWN": "allow"}, wantErr: "want refuse (the default) or local"},
+		{name: "revocation writer path", dir: withPolicy, env: map[string]string{"VEND_REVOCATION_WRITER_PATH": "/ops/vend/"}, check: func(t *testing.T, s settings) {
+			if s.writerPath != "/ops/vend/" {
+				t.Errorf("writerPath = %q", s.writerPath)
+			}
+		}},
+		{name: "revocation writer path default", dir: withPolicy, check: func(t *testing.T, s settings) {
+			if s.writerPath != "/vend/" {
+				t.Errorf("writerPath = %q, want /vend/", s.writerPath)
+			}
+		}},
+		{name: "revocation writer path without slashes", dir: withPolicy, env: map[string]string{"VEND_REVOCATION_WRITER_PATH": "vend"}, wantErr: "want an IAM path such as /vend/"},
 		{name: "state table bad name", dir: withPolicy, env: map[string]string{"VEND_STATE_TABLE": "a/b"}, wantErr: "want a DynamoDB table name"},
 		{name: "events topic not an SNS topic", dir: withPolicy, env: map[string]string{"VEND_EVENTS_TOPIC_ARN": "arn:aws:sqs:eu-west-2:123456789012:q"}, wantErr: "want an SNS topic ARN"},
 		{name: "events topic without a region", dir: withPolicy, env: map[string]string{"VEND_EVENTS_TOPIC_ARN": "arn:aws:sns::123456789012:t"}, wantErr: "want an SNS topic ARN"},
