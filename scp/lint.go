@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	arnpkg "github.com/vend-tvm/vend/internal/arn"
+	"github.com/vend-tvm/vend/internal/revocation"
 )
 
 // Finding is one lint problem. Index is the statement's position, -1 for problems with
@@ -237,13 +238,39 @@ func Lint(d Document) []Finding {
 		}
 
 		for _, c := range st.Condition {
-			lintClause(c, at)
+			lintClause(c, onlyRevocationPolicies(st), at)
 		}
 	}
 	return fs
 }
 
-func lintClause(c Clause, at func(rule, format string, args ...any)) {
+// onlyRevocationPolicies reports whether every Resource of st is the revocation policy
+// path (in any account).
+func onlyRevocationPolicies(st Statement) bool {
+	if len(st.Resource) == 0 {
+		return false
+	}
+	for _, r := range st.Resource {
+		a, err := parseARN(r)
+		if err != nil || a.service != "iam" || !strings.HasPrefix(a.resource, "policy"+revocation.Path) {
+			return false
+		}
+	}
+	return true
+}
+
+// isWriterRole reports whether v is the revocation-writer role, in any account, under
+// any path.
+func isWriterRole(v string) bool {
+	a, err := parseARN(v)
+	return err == nil && a.service == "iam" && strings.HasPrefix(a.resource, "role/") && strings.HasSuffix(a.resource, "/"+revocation.WriterRoleName)
+}
+
+// lintClause checks one condition clause. onRevocationPolicies: the statement guards only
+// revocation policies, where the revocation-writer role may be exempt in every account:
+// an IAM principal versions only its own account's policies, and in protected accounts
+// only deployers may create a role under the protected path (DenyGuardedRoleChanges).
+func lintClause(c Clause, onRevocationPolicies bool, at func(rule, format string, args ...any)) {
 	po, err := parseOperator(c.Operator)
 	if strings.HasPrefix(strings.TrimPrefix(strings.TrimPrefix(c.Operator, "ForAnyValue:"), "ForAllValues:"), "NullIfExists") {
 		at(RuleNullIfExists, "%s on %s: Null already tests for absence; IfExists makes the test meaningless", c.Operator, c.Key)
@@ -260,6 +287,9 @@ func lintClause(c Clause, at func(rule, format string, args ...any)) {
 		for _, v := range c.Values {
 			if strings.Contains(v, ":assumed-role/") {
 				at(RuleAssumedRole, "%q: aws:PrincipalArn of a role session is the role ARN (arn:aws:iam::ACCOUNT:role/PATH/NAME), never the assumed-role form, so this value never matches", v)
+				continue
+			}
+			if onRevocationPolicies && isWriterRole(v) {
 				continue
 			}
 			if a, err := parseARN(v); err != nil || !arnpkg.ValidAccountID(a.account) {

@@ -27,7 +27,8 @@ var ErrTemplate = errors.New("unsupported template")
 //	protected_role_arns      arn:P:iam::ACCOUNT:role/PATH* per protected account (account * when none)
 //	guarded_role_arns        TVM, protected, deployer and break-glass ARNs, without repeats
 //	revocation_policy_arns   arn:P:iam::*:policy/vend-revocation/* (the path in every account)
-//	revocation_pruner_arns   TVM roles then deployers, without repeats
+//	revocation_writer_arns   TVM roles then arn:P:iam::*:role/PATHvend-revocation-writer
+//	revocation_pruner_arns   revocation writers then deployers, without repeats
 //	tvm_function_arns        the function ARN and ARN:* (its versions and aliases)
 //	policy_parameter_arn     the policy parameter
 //	source_identity_pattern  the SourceIdentity prefix followed by *
@@ -44,6 +45,7 @@ func TemplateVars(p Params) (map[string]any, error) {
 
 func templateVars(p Params) map[string]any {
 	protected := protectedRoleARNs(p)
+	writers := distinct(p.TVMRoleARNs, revocationWriterARNs(p))
 	return map[string]any{
 		"tvm_role_arns":            slices.Clone(p.TVMRoleARNs),
 		"assume_exempt_arns":       distinct(p.TVMRoleARNs, p.BreakGlassARNs),
@@ -51,7 +53,8 @@ func templateVars(p Params) map[string]any {
 		"protected_role_arns":      protected,
 		"guarded_role_arns":        distinct(p.TVMRoleARNs, protected, p.DeployerARNs, p.BreakGlassARNs),
 		"revocation_policy_arns":   revocationPolicyARNs(p),
-		"revocation_pruner_arns":   distinct(p.TVMRoleARNs, p.DeployerARNs),
+		"revocation_writer_arns":   writers,
+		"revocation_pruner_arns":   distinct(writers, p.DeployerARNs),
 		"tvm_function_arns":        []string{p.TVMFunctionARN, p.TVMFunctionARN + ":*"},
 		"policy_parameter_arn":     p.PolicyParameterARN,
 		"source_identity_pattern":  p.SourceIdentityPrefix + "*",
@@ -70,6 +73,14 @@ func partitionOf(p Params) string {
 		}
 	}
 	return "aws"
+}
+
+// revocationWriterARNs is the revocation-writer role under the protected roles' path,
+// in every account: a TVM in another account versions a revocation policy as the writer
+// of the policy's account, and an IAM principal versions only its own account's
+// policies, so the document does not grow with the protected accounts.
+func revocationWriterARNs(p Params) []string {
+	return []string{"arn:" + partitionOf(p) + ":iam::*:role" + p.ProtectedRolePath + revocation.WriterRoleName}
 }
 
 // protectedRoleARNs is the Resource list of protected roles.

@@ -17,6 +17,12 @@ import (
 // the role's ARN alone, and the guardrails and the TVM's permissions name the path.
 const Path = "/vend-revocation/"
 
+// WriterRoleName is the role (the revocation-writer Terraform module's, under the
+// protected roles' path) through which a TVM in another account versions an account's
+// revocation policies: IAM has no resource policies, so only a principal of the
+// policy's own account can.
+const WriterRoleName = "vend-revocation-writer"
+
 // MaxSession is the longest a session the TVM vends can live: STS caps role chaining at
 // one hour, and the protected-role module sets the role's maximum to match.
 const MaxSession = time.Hour

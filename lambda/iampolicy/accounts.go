@@ -13,12 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/vend-tvm/vend/internal/arn"
+	"github.com/vend-tvm/vend/internal/revocation"
 )
-
-// WriterRoleName is the role the revocation-writer Terraform module creates in every
-// account that holds protected roles outside the TVM's own: IAM has no resource
-// policies, so only a principal of the policy's account can version it.
-const WriterRoleName = "vend-revocation-writer"
 
 // Accounts publishes each policy through the IAM of the policy's account: the TVM's
 // own credentials for its own account, and the writer role of any other account.
@@ -46,7 +42,7 @@ func NewAccounts(ownAccount func(ctx context.Context) (string, error), local API
 
 // WriterRoleARN is the writer role of account in partition under path.
 func WriterRoleARN(partition, account, path string) string {
-	return "arn:" + partition + ":iam::" + account + ":role" + path + WriterRoleName
+	return "arn:" + partition + ":iam::" + account + ":role" + path + revocation.WriterRoleName
 }
 
 // Publish makes doc the default version of policyARN through the IAM of its account.

@@ -30,7 +30,7 @@ func roots(t *testing.T) []string {
 		}
 		out = append(out, filepath.ToSlash(rel))
 	}
-	for _, want := range []string{"modules/tvm", "modules/protected-role", "examples/complete", "examples/local"} {
+	for _, want := range []string{"modules/tvm", "modules/protected-role", "modules/revocation-writer", "examples/complete", "examples/local"} {
 		if !slices.Contains(out, want) {
 			t.Fatalf("%s missing from %v", want, out)
 		}

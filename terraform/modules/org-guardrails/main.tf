@@ -25,6 +25,9 @@ locals {
   # The protected roles' revocation policies (the protected-role module's, under
   # /vend-revocation/), which only the TVM may version: the path in every account.
   revocation_policy_arns = ["arn:${local.partition}:iam::*:policy/vend-revocation/*"]
+  # ... which only the TVM and the revocation-writer roles it assumes in other accounts
+  # may version (an IAM principal versions only its own account's policies).
+  revocation_writer_arns = distinct(concat(var.tvm_role_arns, ["arn:${local.partition}:iam::*:role${var.protected_role_path}vend-revocation-writer"]))
   template_vars = local.can_render ? {
     tvm_role_arns            = var.tvm_role_arns
     assume_exempt_arns       = distinct(concat(var.tvm_role_arns, var.break_glass_arns))
@@ -32,7 +35,8 @@ locals {
     protected_role_arns      = local.protected_role_arns
     guarded_role_arns        = distinct(concat(var.tvm_role_arns, local.protected_role_arns, var.deployer_arns, var.break_glass_arns))
     revocation_policy_arns   = local.revocation_policy_arns
-    revocation_pruner_arns   = distinct(concat(var.tvm_role_arns, var.deployer_arns))
+    revocation_writer_arns   = local.revocation_writer_arns
+    revocation_pruner_arns   = distinct(concat(local.revocation_writer_arns, var.deployer_arns))
     tvm_function_arns        = [var.tvm_function_arn, "${var.tvm_function_arn}:*"]
     policy_parameter_arn     = var.policy_parameter_arn
     source_identity_pattern  = "${var.source_identity_prefix}*"
@@ -66,10 +70,14 @@ locals {
 
   enforce  = var.mode == "enforce" && var.create_policies
   policies = local.enforce ? local.templates : {}
-  attachments = {
-    for pair in setproduct(keys(local.policies), var.target_ids) :
-    "${pair[0]}/${pair[1]}" => { policy = pair[0], target = pair[1] }
-  }
+  # SCPs go to target_ids; RCPs to rcp_target_ids, or target_ids when that is null.
+  rcp_target_ids = var.rcp_target_ids == null ? var.target_ids : var.rcp_target_ids
+  attachments = merge([
+    for key, t in local.policies : {
+      for target in(t.kind == "rcp" ? local.rcp_target_ids : var.target_ids) :
+      "${key}/${target}" => { policy = key, target = target }
+    }
+  ]...)
 
   # Audit runs in audit mode and, tag-gated, next to enforcement: untagged roles are then
   # still only watched.

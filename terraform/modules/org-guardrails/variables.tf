@@ -50,6 +50,27 @@ variable "target_ids" {
   }
 }
 
+variable "rcp_target_ids" {
+  description = "Roots, OUs and accounts to attach the RCPs to instead of target_ids, such as the root while the SCPs go to the OUs that hold the TVM and the workloads. Null attaches the RCPs to target_ids as well."
+  type        = list(string)
+  default     = null
+
+  validation {
+    condition     = var.rcp_target_ids == null || alltrue([for t in coalesce(var.rcp_target_ids, []) : can(regex("^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|[0-9]{12})$", t))])
+    error_message = "Each rcp_target_ids entry must be a root ID (r-...), an OU ID (ou-...-...) or a 12-digit account ID."
+  }
+
+  validation {
+    condition     = var.rcp_target_ids == null || length(distinct(coalesce(var.rcp_target_ids, []))) == length(coalesce(var.rcp_target_ids, []))
+    error_message = "The rcp_target_ids must not repeat a target."
+  }
+
+  validation {
+    condition     = var.rcp_target_ids == null || var.mode != "enforce" || !var.create_policies || length(coalesce(var.rcp_target_ids, [])) > 0
+    error_message = "Enforce mode needs at least one RCP target: give rcp_target_ids a target, or null to use target_ids."
+  }
+}
+
 variable "templates_dir" {
   description = "Folder holding the scp/ and rcp/ policy templates. Null means the repository's scp/templates next to this module (../../../scp/templates), the one source of truth the Go renderer embeds."
   type        = string

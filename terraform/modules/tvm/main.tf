@@ -48,7 +48,7 @@ locals {
     VEND_RATE_LIMIT             = tostring(var.rate_limit)
     },
     local.events_topic_arn == null ? {} : { VEND_EVENTS_TOPIC_ARN = local.events_topic_arn },
-    local.state_table_name == null ? {} : { VEND_STATE_TABLE = local.state_table_name },
+    local.state_table_name == null ? {} : { VEND_STATE_TABLE = local.state_table_name, VEND_REVOCATION_WRITER_PATH = var.revocation_writer_path },
     local.state_table_name == null || var.rate_limit_when_state_down == "refuse" ? {} : { VEND_RATE_LIMIT_WHEN_STATE_DOWN = var.rate_limit_when_state_down },
   )
 
@@ -126,15 +126,29 @@ locals {
   # /vend-revocation/): exactly those policies, and no other IAM write.
   revocation_policy_arns = [for a in var.protected_role_arns :
     "${join(":", slice(split(":", a), 0, 5))}:policy/vend-revocation/${element(split("/", a), length(split("/", a)) - 1)}"
+    if split(":", a)[4] == local.account_id
   ]
-  revocation_statements = local.state_table_arn == null ? [] : [
+  # IAM has no resource policies: a protected role in another account has its revocation
+  # policy written by that account's vend-revocation-writer role (the revocation-writer
+  # module), which the TVM assumes.
+  revocation_writer_arns = distinct([for a in var.protected_role_arns :
+    "arn:${split(":", a)[1]}:iam::${split(":", a)[4]}:role${var.revocation_writer_path}vend-revocation-writer"
+    if split(":", a)[4] != local.account_id
+  ])
+  revocation_statements = local.state_table_arn == null ? [] : [for st in [
     {
       Sid      = "WriteRevocationPolicies"
       Effect   = "Allow"
       Action   = ["iam:CreatePolicyVersion", "iam:DeletePolicyVersion", "iam:ListPolicyVersions"]
       Resource = local.revocation_policy_arns
     },
-  ]
+    {
+      Sid      = "AssumeRevocationWriters"
+      Effect   = "Allow"
+      Action   = ["sts:AssumeRole"]
+      Resource = local.revocation_writer_arns
+    },
+  ] : st if length(st.Resource) > 0]
 
   execution_policy = {
     Version   = "2012-10-17"

@@ -281,6 +281,18 @@ variable "state_deletion_protection" {
   default     = false
 }
 
+variable "revocation_writer_path" {
+  description = "IAM path of the vend-revocation-writer role (the revocation-writer module) in each account that holds protected roles outside the TVM's own; the TVM assumes it to write their revocation policies."
+  type        = string
+  default     = "/vend/"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^/([A-Za-z0-9+=,.@_-]+/)*$", var.revocation_writer_path)) && length(var.revocation_writer_path) <= 512
+    error_message = "The revocation_writer_path must be an IAM path: / or /segments/, such as /vend/."
+  }
+}
+
 variable "sweep_schedule" {
   description = "With the state table, how often EventBridge invokes the TVM to publish the expiry of lapsed requests and ended grants (request_expired, grant_expired) and to prune revocation policies: a schedule expression, or null for no sweep (statuses are still computed on every read)."
   type        = string

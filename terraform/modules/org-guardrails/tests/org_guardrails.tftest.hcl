@@ -288,6 +288,39 @@ run "enforce" {
   }
 }
 
+# The founding layout: SCPs on the OUs holding the TVM and the workloads, RCPs at the
+# root.
+run "enforce_rcps_elsewhere" {
+  command = plan
+
+  variables {
+    mode           = "enforce"
+    target_ids     = ["ou-ab12-cdefgh34", "ou-ab12-ijklmn56"]
+    rcp_target_ids = ["r-ab12"]
+  }
+
+  assert {
+    condition = toset(keys(aws_organizations_policy_attachment.this)) == toset(concat(
+      flatten([for p in ["deny-assume-protected-roles-except-tvm", "deny-vend-source-identity-spoofing", "protect-tvm-function-and-role"] :
+      ["${p}/ou-ab12-cdefgh34", "${p}/ou-ab12-ijklmn56"]]),
+      ["rcp-deny-assume-protected-roles-except-tvm/r-ab12", "rcp-deny-vend-source-identity-spoofing/r-ab12"],
+    ))
+    error_message = "Each SCP must be attached to both OUs and each RCP to the root only."
+  }
+}
+
+run "enforce_without_rcp_targets" {
+  command = plan
+
+  variables {
+    mode           = "enforce"
+    target_ids     = ["ou-ab12-cdefgh34"]
+    rcp_target_ids = []
+  }
+
+  expect_failures = [var.rcp_target_ids]
+}
+
 run "enforce_tag_gated" {
   variables {
     mode       = "enforce"

@@ -106,6 +106,7 @@ run "defaults" {
       VEND_RATE_LIMIT             = "10"
       VEND_EVENTS_TOPIC_ARN       = "arn:aws:sns:eu-west-1:111111111111:vend-tvm-events"
       VEND_STATE_TABLE            = "vend-tvm-state"
+      VEND_REVOCATION_WRITER_PATH = "/vend/"
     })
     error_message = "The function environment must carry the TVM contract with its defaults."
   }
@@ -188,6 +189,11 @@ run "defaults" {
       Resource = ["arn:aws:iam::111111111111:policy/vend-revocation/readonly", "arn:aws:iam::111111111111:policy/vend-revocation/deploy"]
     }
     error_message = "The TVM may version the revocation policies of its protected roles and nothing else in IAM."
+  }
+
+  assert {
+    condition     = !contains([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Sid], "AssumeRevocationWriters")
+    error_message = "With every protected role in the TVM's account, the TVM assumes no revocation writer."
   }
 
   assert {
@@ -428,6 +434,7 @@ run "options" {
       VEND_RATE_LIMIT             = "0"
       VEND_EVENTS_TOPIC_ARN       = "arn:aws:sns:eu-west-1:111111111111:tvm-prod-events"
       VEND_STATE_TABLE            = "tvm-prod-state"
+      VEND_REVOCATION_WRITER_PATH = "/vend/"
     })
     error_message = "The environment must follow the variables."
   }
@@ -870,4 +877,52 @@ run "rejects_policy_role_not_protected" {
   }
 
   expect_failures = [aws_ssm_parameter.policy]
+}
+
+# The founding topology: the TVM in a security account, protected roles in workload
+# accounts. The TVM writes a revocation policy of its own account itself and any other
+# through that account's vend-revocation-writer role.
+run "protected_roles_in_other_accounts" {
+  command = plan
+
+  variables {
+    protected_role_arns = [
+      "arn:aws:iam::111111111111:role/vend/readonly",
+      "arn:aws:iam::111111111111:role/vend/deploy",
+      "arn:aws:iam::222222222222:role/vend/readonly",
+      "arn:aws:iam::222222222222:role/vend/admin",
+      "arn:aws:iam::333333333333:role/vend/readonly",
+    ]
+    revocation_writer_path = "/ops/vend/"
+  }
+
+  assert {
+    condition     = [for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s if s.Sid == "WriteRevocationPolicies"][0].Resource == ["arn:aws:iam::111111111111:policy/vend-revocation/readonly", "arn:aws:iam::111111111111:policy/vend-revocation/deploy"]
+    error_message = "The TVM versions only its own account's revocation policies itself."
+  }
+
+  assert {
+    condition = [for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s if s.Sid == "AssumeRevocationWriters"][0] == {
+      Sid      = "AssumeRevocationWriters"
+      Effect   = "Allow"
+      Action   = ["sts:AssumeRole"]
+      Resource = ["arn:aws:iam::222222222222:role/ops/vend/vend-revocation-writer", "arn:aws:iam::333333333333:role/ops/vend/vend-revocation-writer"]
+    }
+    error_message = "The TVM may assume the writer role of each other account holding protected roles, once each."
+  }
+
+  assert {
+    condition     = output.environment["VEND_REVOCATION_WRITER_PATH"] == "/ops/vend/"
+    error_message = "The TVM must learn the writer's path from the environment."
+  }
+}
+
+run "rejects_bad_revocation_writer_path" {
+  command = plan
+
+  variables {
+    revocation_writer_path = "vend"
+  }
+
+  expect_failures = [var.revocation_writer_path]
 }
