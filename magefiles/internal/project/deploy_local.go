@@ -40,8 +40,13 @@ func (r *Runner) DeployLocal(ctx context.Context) error {
 	if err := r.Step("start local AWS (moto_server)", func() error { return r.startMoto(ctx, &state) }); err != nil {
 		return err
 	}
+	if err := r.Step("terraform apply "+localOrgExample+" (management, security and two workload accounts)", func() error {
+		return r.applyOrganization(ctx, state.Moto.URL)
+	}); err != nil {
+		return err
+	}
 	var out LocalOutputs
-	if err := r.Step("terraform apply "+localExample, func() error {
+	if err := r.Step("terraform apply "+localExample+" (the TVM in security, roles in dev and prod, guardrails from management)", func() error {
 		var err error
 		out, err = r.applyLocal(ctx, state.Moto.URL)
 		return err
@@ -50,12 +55,17 @@ func (r *Runner) DeployLocal(ctx context.Context) error {
 	}
 	if err := r.Step("subscribe a queue to the events topic", func() error {
 		var err error
-		out.EventsQueueURL, err = r.subscribeEventsQueue(ctx, state.Moto.URL, out)
+		out.EventsQueueURL, err = r.subscribeEventsQueue(ctx, state.Moto.URL, &out)
 		return err
 	}); err != nil {
 		return err
 	}
-	if err := r.Step("start the TVM under the Runtime Interface Emulator", func() error {
+	if err := r.Step("check the attached guardrails against vend scp render", func() error {
+		return r.checkGuardrails(ctx, state.Moto.URL, out)
+	}); err != nil {
+		return err
+	}
+	if err := r.Step("start the TVM under the Runtime Interface Emulator, as its role in the security account", func() error {
 		return r.startRIE(ctx, &state, rie, out)
 	}); err != nil {
 		return err
@@ -86,8 +96,12 @@ func (r *Runner) DeployLocal(ctx context.Context) error {
 // waits 25 seconds after creating any queue for AWS to settle
 // (hashicorp/terraform-provider-aws#27393), which the local AWS never needs, so the
 // deploy makes it with the AWS CLI. In a real account, subscribe what your team reads.
-func (r *Runner) subscribeEventsQueue(ctx context.Context, endpoint string, out LocalOutputs) (string, error) {
-	env := []string{"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_REGION=" + out.Region, "AWS_DEFAULT_REGION=" + out.Region, "AWS_ENDPOINT_URL=" + endpoint}
+func (r *Runner) subscribeEventsQueue(ctx context.Context, endpoint string, out *LocalOutputs) (string, error) {
+	env, err := r.accountEnv(ctx, endpoint, out.Region, out.SecurityAccountID)
+	if err != nil {
+		return "", err
+	}
+	out.SecurityEnv = env
 	aws := func(args ...string) (string, error) {
 		return r.Output(ctx, Cmd{Env: env, Args: append([]string{"aws", "--endpoint-url", endpoint, "--output", "text"}, args...)})
 	}
@@ -96,7 +110,7 @@ func (r *Runner) subscribeEventsQueue(ctx context.Context, endpoint string, out 
 	if err != nil {
 		return "", err
 	}
-	queueARN := "arn:aws:sqs:" + out.Region + ":" + out.AccountID + ":" + name
+	queueARN := "arn:aws:sqs:" + out.Region + ":" + out.SecurityAccountID + ":" + name
 	_, err = aws("sns", "subscribe", "--topic-arn", out.EventsTopicARN, "--protocol", "sqs", "--notification-endpoint", queueARN,
 		"--attributes", "RawMessageDelivery=true")
 	return strings.TrimSpace(url), err
@@ -104,26 +118,67 @@ func (r *Runner) subscribeEventsQueue(ctx context.Context, endpoint string, out 
 
 func (r *Runner) printLocalHowTo(s LocalState, out LocalOutputs) {
 	fmt.Fprintf(r.Stdout, `
-vend is running on the local AWS.
-  TVM (Function URL front): %s
-  local AWS (moto_server):  %s
-  logs:                     %s/logs/
+vend is running on the local AWS, in an organisation (management %[6]s):
+  TVM (Function URL front): %[1]s, in the security account %[7]s
+  protected roles:          in the workload accounts %[8]s; demo callers in %[9]s
+  local AWS (moto_server):  %[2]s
+  logs:                     %[3]s/logs/
 
 Try it:
-  . %s
-  %[5]s exec "$VEND_DEMO_ALLOWED_PROFILE" -- aws sts get-caller-identity
+  . %[4]s
+  %[5]s exec "$VEND_DEMO_ALLOWED_PROFILE" -- aws sts get-caller-identity   # dev
+  %[5]s exec %[10]s -- aws sts get-caller-identity   # prod, through the same TVM
   %[5]s exec "$VEND_DEMO_DENIED_PROFILE" -- aws sts get-caller-identity   # denied, with the rule and reason
   %[5]s exec --reason 'INC-1: the demo' "$VEND_DEMO_BREAKGLASS_PROFILE" -- aws sts get-caller-identity   # break-glass
   %[5]s request "$VEND_DEMO_APPROVAL_PROFILE" --reason 'CHG-1: the demo'   # prints the request ID; then, as the approver:
   AWS_ACCESS_KEY_ID=$VEND_DEMO_APPROVER_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY=$VEND_DEMO_APPROVER_SECRET_ACCESS_KEY %[5]s approve ID
   %[5]s exec "$VEND_DEMO_APPROVAL_PROFILE" -- aws sts get-caller-identity   # within the grant
   AWS_ACCESS_KEY_ID=$VEND_DEMO_APPROVER_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY=$VEND_DEMO_APPROVER_SECRET_ACCESS_KEY %[5]s revoke --request ID   # ends the grant and its sessions
-  aws sqs receive-message --endpoint-url "$AWS_ENDPOINT_URL" --queue-url "$VEND_DEMO_EVENTS_QUEUE_URL"   # its alert (AWS CLI v1 ignores AWS_ENDPOINT_URL for SQS: aws/aws-cli#8737)
+  AWS_ACCESS_KEY_ID=$VEND_DEMO_SECURITY_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY=$VEND_DEMO_SECURITY_SECRET_ACCESS_KEY AWS_SESSION_TOKEN=$VEND_DEMO_SECURITY_SESSION_TOKEN \
+    aws sqs receive-message --endpoint-url "$AWS_ENDPOINT_URL" --queue-url "$VEND_DEMO_EVENTS_QUEUE_URL"   # its alert, in the security account (AWS CLI v1 ignores AWS_ENDPOINT_URL for SQS: aws/aws-cli#8737)
   %[5]s profiles
   %[5]s whoami
 
 Stop and remove it: go tool mage destroy
-`, s.Front.URL, s.Moto.URL, StateDir, LocalEnvFile, rel(r.CLIPath(), r.Root))
+`, s.Front.URL, s.Moto.URL, StateDir, LocalEnvFile, rel(r.CLIPath(), r.Root),
+		out.ManagementAccountID, out.SecurityAccountID, strings.Join(out.WorkloadAccountIDs, ", "), out.CallerAccountID, workloadProfiles(out)[len(out.WorkloadAccountIDs)-1])
+}
+
+// destroyExample runs terraform destroy on example with its state and variables.
+func (r *Runner) destroyExample(ctx context.Context, example, endpoint, state string, vars []string) error {
+	env, err := r.terraformEnv(example)
+	if err != nil {
+		return err
+	}
+	env = append(env, "AWS_ENDPOINT_URL="+endpoint)
+	chdir := "-chdir=" + example
+	if err := r.Run(ctx, Cmd{Env: env, Args: []string{"terraform", chdir, "init", "-input=false", "-no-color"}}); err != nil {
+		return err
+	}
+	return r.Run(ctx, Cmd{Env: env, Args: append([]string{"terraform", chdir, "destroy", "-input=false", "-auto-approve", "-no-color", "-state=" + state}, vars...)})
+}
+
+// accountEnv is an AWS CLI environment acting in account of the local organisation,
+// as OrganizationAccountAccessRole there (what the deploy's Terraform assumes).
+func (r *Runner) accountEnv(ctx context.Context, endpoint, region, account string) ([]string, error) {
+	return r.sessionEnv(ctx, endpoint, region, "arn:aws:iam::"+account+":role/OrganizationAccountAccessRole", "vend-deploy")
+}
+
+// sessionEnv is an AWS CLI environment with a session of roleARN, got from the local
+// AWS's STS with the management account's test credentials.
+func (r *Runner) sessionEnv(ctx context.Context, endpoint, region, roleARN, session string) ([]string, error) {
+	base := []string{"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_REGION=" + region, "AWS_DEFAULT_REGION=" + region, "AWS_ENDPOINT_URL=" + endpoint}
+	out, err := r.Output(ctx, Cmd{Env: base, Args: []string{"aws", "sts", "assume-role", "--role-arn", roleARN, "--role-session-name", session,
+		"--query", "Credentials.[AccessKeyId,SecretAccessKey,SessionToken]", "--output", "text"}})
+	if err != nil {
+		return nil, fmt.Errorf("assume %s: %w", roleARN, err)
+	}
+	f := strings.Fields(out)
+	if len(f) != 3 {
+		return nil, fmt.Errorf("assume %s: want three credential fields from STS", roleARN)
+	}
+	return []string{"AWS_ACCESS_KEY_ID=" + f[0], "AWS_SECRET_ACCESS_KEY=" + f[1], "AWS_SESSION_TOKEN=" + f[2],
+		"AWS_REGION=" + region, "AWS_DEFAULT_REGION=" + region, "AWS_ENDPOINT_URL=" + endpoint}, nil
 }
 
 func rel(path, root string) string {
@@ -145,20 +200,20 @@ func (r *Runner) DestroyLocal(ctx context.Context) error {
 		return err
 	}
 	var errs []error
-	if _, statErr := os.Stat(r.localTFState()); statErr == nil && state.Moto != nil && state.Moto.Alive() {
+	alive := state.Moto != nil && state.Moto.Alive()
+	_, orgErr := os.Stat(r.organizationVars())
+	if _, statErr := os.Stat(r.localTFState()); statErr == nil && orgErr == nil && alive {
 		errs = append(errs, r.Step("terraform destroy "+localExample, func() error {
-			env, err := r.terraformEnv()
+			vars, err := r.localVars(state.Moto.URL)
 			if err != nil {
 				return err
 			}
-			env = append(env, "AWS_ENDPOINT_URL="+state.Moto.URL)
-			chdir := "-chdir=" + localExample
-			if err := r.Run(ctx, Cmd{Env: env, Args: []string{"terraform", chdir, "init", "-input=false", "-no-color"}}); err != nil {
-				return err
-			}
-			return r.Run(ctx, Cmd{Env: env, Args: []string{"terraform", chdir, "destroy", "-input=false", "-auto-approve", "-no-color",
-				"-state=" + r.localTFState(), "-var", "endpoint=" + state.Moto.URL, "-var", "lambda_zip=" + r.LambdaZipPath(runtime.GOARCH),
-				"-var", "architecture=" + lambdaArch(runtime.GOARCH)}})
+			return r.destroyExample(ctx, localExample, state.Moto.URL, r.localTFState(), vars)
+		}))
+	}
+	if _, statErr := os.Stat(r.organizationTFState()); statErr == nil && alive && errors.Join(errs...) == nil {
+		errs = append(errs, r.Step("terraform destroy "+localOrgExample, func() error {
+			return r.destroyExample(ctx, localOrgExample, state.Moto.URL, r.organizationTFState(), []string{"-var", "endpoint=" + state.Moto.URL})
 		}))
 	}
 	for _, p := range []*Proc{state.Front, state.RIE, state.Moto} {
@@ -170,7 +225,8 @@ func (r *Runner) DestroyLocal(ctx context.Context) error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	for _, f := range []string{stateFile, LocalEnvFile, ".vend/identities.json", ".vend/front.url", ".vend/terraform/terraform.tfstate", ".vend/terraform/terraform.tfstate.backup"} {
+	for _, f := range []string{stateFile, LocalEnvFile, ".vend/identities.json", ".vend/front.url", ".vend/terraform/terraform.tfstate", ".vend/terraform/terraform.tfstate.backup",
+		".vend/terraform/organization.tfstate", ".vend/terraform/organization.tfstate.backup", ".vend/terraform/organization.tfvars.json"} {
 		_ = os.Remove(r.path(f))
 	}
 	fmt.Fprintln(r.Stdout, "local stack destroyed")

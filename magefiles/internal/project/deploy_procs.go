@@ -24,7 +24,9 @@ func (r *Runner) startMoto(ctx context.Context, s *LocalState) error {
 		_ = s.Moto.Stop(5 * time.Second)
 	}
 	// A new moto_server is empty: Terraform state from an older one describes nothing.
-	_ = os.RemoveAll(r.path(filepath.Join(StateDir, "terraform", "terraform.tfstate")))
+	for _, f := range []string{r.localTFState(), r.organizationTFState(), r.organizationVars()} {
+		_ = os.RemoveAll(f)
+	}
 	port, err := FreePort()
 	if err != nil {
 		return err
@@ -55,16 +57,14 @@ func (r *Runner) startRIE(ctx context.Context, s *LocalState, rie string, out Lo
 		}
 		ports[i] = p
 	}
-	env := []string{
-		"PATH=" + os.Getenv("PATH"),
-		"AWS_REGION=" + out.Region,
-		"AWS_DEFAULT_REGION=" + out.Region,
-		"AWS_ENDPOINT_URL=" + s.Moto.URL,
-		// The local AWS accepts any key: these stand in for the TVM role's session.
-		"AWS_ACCESS_KEY_ID=AKIALOCALTVMROLE0000",
-		"AWS_SECRET_ACCESS_KEY=local-tvm-role-session",
-		"AWS_LAMBDA_FUNCTION_NAME=" + out.FunctionName,
+	// A session of the TVM's execution role in the security account, as Lambda gives
+	// the function: everything the TVM does acts there, and its AssumeRole reaches the
+	// workload accounts.
+	session, err := r.sessionEnv(ctx, s.Moto.URL, out.Region, out.TVMRoleARN, out.FunctionName)
+	if err != nil {
+		return err
 	}
+	env := append([]string{"PATH=" + os.Getenv("PATH"), "AWS_LAMBDA_FUNCTION_NAME=" + out.FunctionName}, session...)
 	keys := make([]string, 0, len(out.Environment))
 	for k := range out.Environment {
 		keys = append(keys, k)
@@ -109,7 +109,7 @@ func (r *Runner) startFront(ctx context.Context, s *LocalState, out LocalOutputs
 	var ids []frontIdentity
 	for _, k := range []string{"allowed", "denied", "approver"} {
 		d := out.DemoIdentities[k]
-		ids = append(ids, frontIdentity{AccessKeyID: d.AccessKeyID, SecretAccessKey: d.SecretAccessKey, ARN: d.ARN, AccountID: out.AccountID})
+		ids = append(ids, frontIdentity{AccessKeyID: d.AccessKeyID, SecretAccessKey: d.SecretAccessKey, ARN: d.ARN, AccountID: out.CallerAccountID})
 	}
 	data, err := json.MarshalIndent(ids, "", "  ")
 	if err != nil {

@@ -33,9 +33,38 @@ func (r *Runner) writeLocalEnv(s LocalState, out LocalOutputs) error {
 		"export VEND_DEMO_APPROVAL_PROFILE=" + shellQuote(out.ApprovalProfile),
 		"export VEND_DEMO_APPROVER_ACCESS_KEY_ID=" + shellQuote(out.DemoIdentities["approver"].AccessKeyID),
 		"export VEND_DEMO_APPROVER_SECRET_ACCESS_KEY=" + shellQuote(out.DemoIdentities["approver"].SecretAccessKey),
+		"# The organisation: the TVM in the security account, protected roles in the workload accounts.",
+		"export VEND_MANAGEMENT_ACCOUNT_ID=" + shellQuote(out.ManagementAccountID),
+		"export VEND_SECURITY_ACCOUNT_ID=" + shellQuote(out.SecurityAccountID),
+		"export VEND_WORKLOAD_ACCOUNT_IDS=" + shellQuote(strings.Join(out.WorkloadAccountIDs, ",")),
+		"export VEND_DEMO_WORKLOAD_PROFILES=" + shellQuote(strings.Join(workloadProfiles(out), ",")),
+		"# A session in the security account, for reading the events queue there.",
+		"export VEND_DEMO_SECURITY_ACCESS_KEY_ID=" + shellQuote(envValue(out.SecurityEnv, "AWS_ACCESS_KEY_ID")),
+		"export VEND_DEMO_SECURITY_SECRET_ACCESS_KEY=" + shellQuote(envValue(out.SecurityEnv, "AWS_SECRET_ACCESS_KEY")),
+		"export VEND_DEMO_SECURITY_SESSION_TOKEN=" + shellQuote(envValue(out.SecurityEnv, "AWS_SESSION_TOKEN")),
 		"",
 	}
 	return writePrivate(r.path(LocalEnvFile), []byte(strings.Join(lines, "\n")))
+}
+
+// workloadProfiles lists, for each workload account in order, the profile the allowed
+// demo caller gets there.
+func workloadProfiles(out LocalOutputs) []string {
+	ps := make([]string, 0, len(out.WorkloadAccountIDs))
+	for _, a := range out.WorkloadAccountIDs {
+		ps = append(ps, out.WorkloadProfiles[a])
+	}
+	return ps
+}
+
+// envValue is the value of key in a KEY=VALUE list, or "".
+func envValue(env []string, key string) string {
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, key+"="); ok {
+			return v
+		}
+	}
+	return ""
 }
 
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
@@ -48,14 +77,7 @@ func (r *Runner) SmokeTest(ctx context.Context, envFile, allowedRoleARN string) 
 	if err != nil {
 		return err
 	}
-	get := func(k string) string {
-		for _, kv := range env {
-			if strings.HasPrefix(kv, k+"=") {
-				return strings.TrimPrefix(kv, k+"=")
-			}
-		}
-		return ""
-	}
+	get := func(k string) string { return envValue(env, k) }
 	allowed, denied := get("VEND_DEMO_ALLOWED_PROFILE"), get("VEND_DEMO_DENIED_PROFILE")
 	base := append(cleanEnv(), env...)
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
@@ -77,6 +99,23 @@ func (r *Runner) SmokeTest(ctx context.Context, envFile, allowedRoleARN string) 
 		return fmt.Errorf("the AWS CLI saw %q, not an assumed-role session", arn)
 	}
 	fmt.Fprintf(r.Stdout, "    allowed: vend exec %s -- aws sts get-caller-identity → %s\n", allowed, arn)
+
+	// One TVM in the security account, a session in each workload account.
+	accounts, profiles := strings.Split(get("VEND_WORKLOAD_ACCOUNT_IDS"), ","), strings.Split(get("VEND_DEMO_WORKLOAD_PROFILES"), ",")
+	if len(accounts) < 2 || len(accounts) != len(profiles) {
+		return fmt.Errorf("%s names workload accounts %q and profiles %q: want two or more, one profile each", envFile, accounts, profiles)
+	}
+	for i, account := range accounts {
+		cmd := exec.CommandContext(ctx, r.CLIPath(), "exec", profiles[i], "--", "aws", "sts", "get-caller-identity", "--query", "Account", "--output", "text")
+		cmd.Env = base
+		stderr.Reset()
+		cmd.Stderr = &stderr
+		got, err := cmd.Output()
+		if err != nil || strings.TrimSpace(string(got)) != account {
+			return fmt.Errorf("vend exec %s -- aws sts get-caller-identity should act in workload account %s, got %q (%v)\n%s", profiles[i], account, got, err, stderr.String())
+		}
+	}
+	fmt.Fprintf(r.Stdout, "    accounts: the TVM in %s vends %s into %s\n", get("VEND_SECURITY_ACCOUNT_ID"), strings.Join(profiles, ", "), strings.Join(accounts, ", "))
 
 	cmd = exec.CommandContext(ctx, r.CLIPath(), "exec", denied, "--", "aws", "sts", "get-caller-identity")
 	cmd.Env = base

@@ -15,6 +15,8 @@ const (
 	LocalEnvFile = ".vend/local.env"
 	stateFile    = ".vend/state.json"
 	localExample = "terraform/examples/local"
+	// localOrgExample is the organisation examples/local deploys into.
+	localOrgExample = "terraform/examples/local-organization"
 )
 
 // LocalState is what deploy leaves for destroy and for a second deploy.

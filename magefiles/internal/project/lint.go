@@ -42,7 +42,7 @@ func (r *Runner) TerraformFmt(ctx context.Context) error {
 	if _, err := os.Stat(r.Root + "/terraform"); err != nil {
 		return nil
 	}
-	env, err := r.terraformEnv()
+	env, err := r.terraformEnv(localExample)
 	if err != nil {
 		return err
 	}

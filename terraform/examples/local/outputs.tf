@@ -9,8 +9,45 @@ output "region" {
 }
 
 output "account_id" {
-  description = "Account ID of the local AWS."
-  value       = local.account_id
+  description = "The security account, where the TVM lives."
+  value       = local.security_account_id
+}
+
+output "management_account_id" {
+  description = "The organisation's management account: the guardrails are managed there, nothing else."
+  value       = local.management_account_id
+}
+
+output "security_account_id" {
+  description = "The security account, where the TVM lives."
+  value       = local.security_account_id
+}
+
+output "workload_account_ids" {
+  description = "The workload accounts holding protected roles (dev, then prod)."
+  value       = local.workload_account_ids
+}
+
+output "workload_profiles" {
+  description = "A profile the allowed demo caller gets in each workload account, by account ID."
+  value       = local.workload_profiles
+}
+
+output "caller_account_id" {
+  description = "The account of the demo callers (dev)."
+  value       = local.dev_account_id
+}
+
+output "guardrails" {
+  description = "The organisation guardrails: mode, the attached policies by template name, and where they are attached."
+  value = {
+    mode              = var.guardrails_mode
+    params            = local.guardrail_params
+    policy_ids        = module.guardrails.policy_ids
+    rendered_policies = module.guardrails.rendered_policies
+    target_ids        = [var.organization.security_ou_id, var.organization.workloads_ou_id]
+    rcp_target_ids    = [var.organization.root_id]
+  }
 }
 
 output "url" {
@@ -46,8 +83,9 @@ output "environment" {
 output "protected_role_arns" {
   description = "Protected roles by profile name."
   value = {
-    (local.allowed_profile) = module.readonly.role_arn
-    (local.denied_profile)  = module.admin.role_arn
+    (local.allowed_profile) = module.readonly_dev.role_arn
+    (local.prod_profile)    = module.readonly_prod.role_arn
+    (local.denied_profile)  = module.admin_prod.role_arn
   }
 }
 
