@@ -28,26 +28,34 @@ import (
 	"github.com/vend-tvm/vend/terraform/internal/tfcli"
 )
 
-const (
-	account     = moto.AccountID
-	tvmRoleARN  = "arn:aws:iam::" + account + ":role/vend-tvm/vend-tvm"
-	functionARN = "arn:aws:lambda:" + region + ":" + account + ":function:vend-tvm"
-)
+// account is the local AWS's default account, where examples/complete deploys.
+const account = moto.AccountID
 
-var wantEnvironment = map[string]string{
-	"VEND_POLICY_PARAMETER":       "/vend/vend-tvm/policy",
-	"VEND_POLICY_TTL":             "60s",
-	"VEND_POLICY_MAX_STALENESS":   "15m",
-	"VEND_SOURCE_IDENTITY_PREFIX": "vend-",
-	"VEND_SESSION_TAGS":           "true",
-	"VEND_RATE_LIMIT":             "10",
-	"VEND_EVENTS_TOPIC_ARN":       "arn:aws:sns:" + region + ":" + account + ":vend-tvm-events",
-	"VEND_STATE_TABLE":            "vend-tvm-state",
+func tvmRoleARN(acct string) string { return "arn:aws:iam::" + acct + ":role/vend-tvm/vend-tvm" }
+func functionARN(acct string) string {
+	return "arn:aws:lambda:" + region + ":" + acct + ":function:vend-tvm"
 }
 
-// TestLocalExample applies examples/local against moto, asserts what it created, checks
-// that a second plan is empty, switches the front end to the HTTP API and back to
-// nothing (destroy), asserting each state.
+// wantEnvironment is the TVM's environment when it lives in acct.
+func wantEnvironment(acct string) map[string]string {
+	return map[string]string{
+		"VEND_POLICY_PARAMETER":       "/vend/vend-tvm/policy",
+		"VEND_POLICY_TTL":             "60s",
+		"VEND_POLICY_MAX_STALENESS":   "15m",
+		"VEND_SOURCE_IDENTITY_PREFIX": "vend-",
+		"VEND_SESSION_TAGS":           "true",
+		"VEND_RATE_LIMIT":             "10",
+		"VEND_EVENTS_TOPIC_ARN":       "arn:aws:sns:" + region + ":" + acct + ":vend-tvm-events",
+		"VEND_STATE_TABLE":            "vend-tvm-state",
+		"VEND_REVOCATION_WRITER_PATH": "/vend/",
+	}
+}
+
+// TestLocalExample applies examples/local-organization and then examples/local against
+// moto, as go tool mage deploy does, and asserts where everything landed: the TVM in the
+// security account, the protected roles and revocation writers in dev and prod, the demo
+// callers in dev, the guardrails from the management account. Then it checks that a
+// second plan is empty, switches the front end to the HTTP API, and destroys both.
 func TestLocalExample(t *testing.T) {
 	requireTool(t, tfcli.Binary)
 	requireTool(t, moto.Binary)
@@ -56,10 +64,36 @@ func TestLocalExample(t *testing.T) {
 
 	srv := startMoto(t, ctx)
 	ws := workspace(t)
+	org := newRunner(t, filepath.Join(ws, "examples", "local-organization"))
+	orgVars := map[string]string{"endpoint": srv.Endpoint()}
+	must(t, "init organization", org.Init(ctx))
+	must(t, "apply organization", org.Apply(ctx, orgVars))
+	orgOutputs, err := org.Outputs(ctx)
+	must(t, "organization outputs", err)
+	var security, mgmt string
+	var workloads map[string]string
+	output(t, orgOutputs, "security_account_id", &security)
+	output(t, orgOutputs, "management_account_id", &mgmt)
+	output(t, orgOutputs, "workload_account_ids", &workloads)
+	dev, prod := workloads["dev"], workloads["prod"]
+	if accts := []string{mgmt, security, dev, prod}; len(slices.Compact(slices.Sorted(slices.Values(accts)))) != 4 || mgmt != account {
+		t.Fatalf("accounts management %s, security %s, dev %s, prod %s: want four distinct, management the local AWS's default", mgmt, security, dev, prod)
+	}
+
 	dir := filepath.Join(ws, "examples", "local")
+	// The organisation's outputs are examples/local's organization variable; Terraform
+	// reads *.auto.tfvars.json by itself in apply, plan and destroy.
+	organization := map[string]json.RawMessage{}
+	for _, k := range []string{"management_account_id", "security_account_id", "workload_account_ids", "organization_id", "root_id", "security_ou_id", "workloads_ou_id"} {
+		organization[k] = orgOutputs[k]
+	}
+	b, err := json.Marshal(map[string]any{"organization": organization})
+	must(t, "encode organization", err)
+	must(t, "write organization vars", os.WriteFile(filepath.Join(dir, "organization.auto.tfvars.json"), b, 0o644))
 	tf := newRunner(t, dir)
 	vars := map[string]string{"endpoint": srv.Endpoint(), "lambda_zip": bootstrapZip(t)}
-	cfg := awsConfig(srv.Endpoint())
+
+	securityCfg, devCfg, prodCfg := accountConfig(srv.Endpoint(), security), accountConfig(srv.Endpoint(), dev), accountConfig(srv.Endpoint(), prod)
 
 	must(t, "init", tf.Init(ctx))
 	must(t, "apply", tf.Apply(ctx, vars))
@@ -67,24 +101,30 @@ func TestLocalExample(t *testing.T) {
 	outputs, err := tf.Outputs(ctx)
 	must(t, "outputs", err)
 	roles := map[string]string{
-		"readonly": "arn:aws:iam::" + account + ":role/vend/vend-tvm-readonly",
-		"admin":    "arn:aws:iam::" + account + ":role/vend/vend-tvm-admin",
+		"readonly":      "arn:aws:iam::" + dev + ":role/vend/vend-tvm-readonly",
+		"prod-readonly": "arn:aws:iam::" + prod + ":role/vend/vend-tvm-readonly",
+		"admin":         "arn:aws:iam::" + prod + ":role/vend/vend-tvm-admin",
 	}
-	allowedARN := "arn:aws:iam::" + account + ":user/vend-demo/vend-demo-allowed"
-	deniedARN := "arn:aws:iam::" + account + ":user/vend-demo/vend-demo-denied"
+	tvmRole := tvmRoleARN(security)
+	allowedARN := "arn:aws:iam::" + dev + ":user/vend-demo/vend-demo-allowed"
+	deniedARN := "arn:aws:iam::" + dev + ":user/vend-demo/vend-demo-denied"
 
 	t.Run("outputs", func(t *testing.T) {
-		var env, protected map[string]string
-		var allowed, denied, endpoint, tvmRole, signing string
+		var env, protected, profiles map[string]string
+		var allowed, denied, endpoint, role, signing, caller string
+		var accounts []string
 		output(t, outputs, "environment", &env)
 		output(t, outputs, "protected_role_arns", &protected)
 		output(t, outputs, "allowed_profile", &allowed)
 		output(t, outputs, "denied_profile", &denied)
 		output(t, outputs, "endpoint", &endpoint)
-		output(t, outputs, "tvm_role_arn", &tvmRole)
+		output(t, outputs, "tvm_role_arn", &role)
 		output(t, outputs, "signing_service", &signing)
-		if !maps.Equal(env, wantEnvironment) {
-			t.Errorf("environment = %v, want %v", env, wantEnvironment)
+		output(t, outputs, "workload_account_ids", &accounts)
+		output(t, outputs, "workload_profiles", &profiles)
+		output(t, outputs, "caller_account_id", &caller)
+		if !maps.Equal(env, wantEnvironment(security)) {
+			t.Errorf("environment = %v, want %v", env, wantEnvironment(security))
 		}
 		if !maps.Equal(protected, roles) {
 			t.Errorf("protected_role_arns = %v, want %v", protected, roles)
@@ -92,27 +132,30 @@ func TestLocalExample(t *testing.T) {
 		if allowed != "readonly" || denied != "admin" {
 			t.Errorf("profiles = %q/%q, want readonly/admin", allowed, denied)
 		}
-		if endpoint != srv.Endpoint() || tvmRole != tvmRoleARN || signing != "lambda" {
-			t.Errorf("endpoint, tvm_role_arn, signing_service = %q, %q, %q", endpoint, tvmRole, signing)
+		if endpoint != srv.Endpoint() || role != tvmRole || signing != "lambda" {
+			t.Errorf("endpoint, tvm_role_arn, signing_service = %q, %q, %q", endpoint, role, signing)
+		}
+		if !slices.Equal(accounts, []string{dev, prod}) || !maps.Equal(profiles, map[string]string{dev: "readonly", prod: "prod-readonly"}) || caller != dev {
+			t.Errorf("workload_account_ids %v, workload_profiles %v, caller_account_id %s; want dev and prod, a profile each, callers in dev", accounts, profiles, caller)
 		}
 	})
 
 	// The events topic exists and delivers: subscribe a queue, raw, as the deploy does,
-	// publish as the TVM does and read the same body back.
+	// publish as the TVM does and read the same body back, all in the security account.
 	t.Run("events reach a subscriber", func(t *testing.T) {
 		var topic string
 		output(t, outputs, "events_topic_arn", &topic)
-		if topic != wantEnvironment["VEND_EVENTS_TOPIC_ARN"] {
+		if topic != wantEnvironment(security)["VEND_EVENTS_TOPIC_ARN"] {
 			t.Fatalf("events_topic_arn = %q", topic)
 		}
-		q := sqs.NewFromConfig(cfg)
+		q := sqs.NewFromConfig(securityCfg)
 		queue, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("events-reader")})
 		must(t, "create queue", err)
-		_, err = sns.NewFromConfig(cfg).Subscribe(ctx, &sns.SubscribeInput{TopicArn: aws.String(topic), Protocol: aws.String("sqs"),
-			Endpoint: aws.String("arn:aws:sqs:" + region + ":" + account + ":events-reader"), Attributes: map[string]string{"RawMessageDelivery": "true"}})
+		_, err = sns.NewFromConfig(securityCfg).Subscribe(ctx, &sns.SubscribeInput{TopicArn: aws.String(topic), Protocol: aws.String("sqs"),
+			Endpoint: aws.String("arn:aws:sqs:" + region + ":" + security + ":events-reader"), Attributes: map[string]string{"RawMessageDelivery": "true"}})
 		must(t, "subscribe", err)
 		body := `{"version":1,"type":"break_glass","profile":"breakglass"}`
-		_, err = sns.NewFromConfig(cfg).Publish(ctx, &sns.PublishInput{TopicArn: aws.String(topic), Message: aws.String(body)})
+		_, err = sns.NewFromConfig(securityCfg).Publish(ctx, &sns.PublishInput{TopicArn: aws.String(topic), Message: aws.String(body)})
 		must(t, "publish", err)
 		got, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: queue.QueueUrl, MaxNumberOfMessages: 10})
 		must(t, "receive", err)
@@ -121,7 +164,7 @@ func TestLocalExample(t *testing.T) {
 		}
 	})
 
-	t.Run("demo identities sign in", func(t *testing.T) {
+	t.Run("demo identities sign in, in dev", func(t *testing.T) {
 		var ids map[string]struct {
 			ARN             string `json:"arn"`
 			AccessKeyID     string `json:"access_key_id"`
@@ -141,18 +184,49 @@ func TestLocalExample(t *testing.T) {
 		}
 	})
 
-	assertFunction(t, ctx, cfg)
-	assertFunctionURL(t, ctx, cfg)
-	assertExecutionRole(t, ctx, cfg, slices.Collect(maps.Values(roles)), true)
-	assertProtectedRole(t, ctx, cfg, "vend-tvm-readonly", false)
-	assertProtectedRole(t, ctx, cfg, "vend-tvm-admin", true)
-	assertPolicyParameter(t, ctx, cfg, renderPolicy(t, filepath.Join(dir, "policy.yaml"), map[string]string{
-		"account_id":        account,
-		"readonly_role_arn": roles["readonly"],
-		"admin_role_arn":    roles["admin"],
-		"allowed_user_arn":  allowedARN,
-		"denied_user_arn":   deniedARN,
-		"approver_user_arn": "arn:aws:iam::" + account + ":user/vend-demo/vend-demo-approver",
+	assertFunction(t, ctx, securityCfg, security)
+	assertFunctionURL(t, ctx, securityCfg, dev)
+	assertExecutionRole(t, ctx, securityCfg, security, slices.Collect(maps.Values(roles)), true)
+	assertProtectedRole(t, ctx, devCfg, tvmRole, "vend-tvm-readonly", false)
+	assertProtectedRole(t, ctx, prodCfg, tvmRole, "vend-tvm-readonly", false)
+	assertProtectedRole(t, ctx, prodCfg, tvmRole, "vend-tvm-admin", true)
+	t.Run("revocation writers", func(t *testing.T) {
+		for acct, c := range map[string]aws.Config{dev: devCfg, prod: prodCfg} {
+			role, err := iam.NewFromConfig(c).GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("vend-revocation-writer")})
+			must(t, "get the writer in "+acct, err)
+			if got := aws.ToString(role.Role.Arn); got != "arn:aws:iam::"+acct+":role/vend/vend-revocation-writer" {
+				t.Errorf("writer in %s is %s", acct, got)
+			}
+			if got := decodePolicy(t, aws.ToString(role.Role.AssumeRolePolicyDocument)).bySid(t, "VendTVM").awsPrincipals(t); !slices.Equal(got, []string{tvmRole}) {
+				t.Errorf("writer in %s trusts %v, want only the TVM role", acct, got)
+			}
+		}
+		p, err := iam.NewFromConfig(securityCfg).GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String("vend-tvm"), PolicyName: aws.String("vend-tvm")})
+		must(t, "get the TVM's policy", err)
+		got := slices.Sorted(slices.Values(decodePolicy(t, aws.ToString(p.PolicyDocument)).bySid(t, "AssumeRevocationWriters").Resource))
+		want := slices.Sorted(slices.Values([]string{"arn:aws:iam::" + dev + ":role/vend/vend-revocation-writer", "arn:aws:iam::" + prod + ":role/vend/vend-revocation-writer"}))
+		if !slices.Equal(got, want) {
+			t.Errorf("the TVM may assume the writers %v, want %v", got, want)
+		}
+	})
+	t.Run("guardrails", func(t *testing.T) {
+		var g struct {
+			Mode      string            `json:"mode"`
+			PolicyIDs map[string]string `json:"policy_ids"`
+		}
+		output(t, outputs, "guardrails", &g)
+		if g.Mode != "enforce" || len(g.PolicyIDs) != 5 {
+			t.Errorf("guardrails mode %q with %d policies, want enforce with 3 SCPs and 2 RCPs", g.Mode, len(g.PolicyIDs))
+		}
+	})
+	assertPolicyParameter(t, ctx, securityCfg, renderPolicy(t, filepath.Join(dir, "policy.yaml"), map[string]string{
+		"caller_account_id":      dev,
+		"readonly_role_arn":      roles["readonly"],
+		"prod_readonly_role_arn": roles["prod-readonly"],
+		"admin_role_arn":         roles["admin"],
+		"allowed_user_arn":       allowedARN,
+		"denied_user_arn":        deniedARN,
+		"approver_user_arn":      "arn:aws:iam::" + dev + ":user/vend-demo/vend-demo-approver",
 	}))
 	assertNoChanges(t, ctx, tf, vars)
 
@@ -164,11 +238,11 @@ func TestLocalExample(t *testing.T) {
 	}
 	must(t, "apply with frontend=http_api", tf.Apply(ctx, vars))
 	t.Run("http api", func(t *testing.T) {
-		_, err := lambda.NewFromConfig(cfg).GetFunctionUrlConfig(ctx, &lambda.GetFunctionUrlConfigInput{FunctionName: aws.String("vend-tvm")})
+		_, err := lambda.NewFromConfig(securityCfg).GetFunctionUrlConfig(ctx, &lambda.GetFunctionUrlConfigInput{FunctionName: aws.String("vend-tvm")})
 		if notFound := new(lambdatypes.ResourceNotFoundException); !errors.As(err, &notFound) {
 			t.Errorf("Function URL after switching to http_api: err = %v, want ResourceNotFoundException", err)
 		}
-		assertHTTPAPI(t, ctx, cfg)
+		assertHTTPAPI(t, ctx, securityCfg, security)
 		outputs, err := tf.Outputs(ctx)
 		must(t, "outputs", err)
 		var url, signing string
@@ -181,7 +255,11 @@ func TestLocalExample(t *testing.T) {
 	assertNoChanges(t, ctx, tf, vars)
 
 	must(t, "destroy", tf.Destroy(ctx, vars))
-	assertDestroyed(t, ctx, tf, cfg, "vend-tvm-readonly", "vend-tvm-admin")
+	assertDestroyed(t, ctx, tf, securityCfg, map[string]aws.Config{"vend-tvm-readonly": devCfg, "vend-tvm-admin": prodCfg, "vend-revocation-writer": prodCfg})
+	must(t, "destroy organization", org.Destroy(ctx, orgVars))
+	if state, err := org.StateList(ctx); err != nil || len(state) != 0 {
+		t.Errorf("organization state after destroy: %v %v", state, err)
+	}
 }
 
 // TestCompleteExample applies examples/complete, unchanged, against moto through a
@@ -218,22 +296,22 @@ func TestCompleteExample(t *testing.T) {
 		output(t, outputs, "protected_role_arns", &protected)
 		output(t, outputs, "url", &url)
 		output(t, outputs, "function_arn", &fn)
-		if !maps.Equal(env, wantEnvironment) {
-			t.Errorf("environment = %v, want %v", env, wantEnvironment)
+		if !maps.Equal(env, wantEnvironment(account)) {
+			t.Errorf("environment = %v, want %v", env, wantEnvironment(account))
 		}
 		if !maps.Equal(protected, roles) {
 			t.Errorf("protected_role_arns = %v, want %v", protected, roles)
 		}
-		if !strings.HasPrefix(url, "https://") || strings.HasSuffix(url, "/") || fn != functionARN {
+		if !strings.HasPrefix(url, "https://") || strings.HasSuffix(url, "/") || fn != functionARN(account) {
 			t.Errorf("url, function_arn = %q, %q", url, fn)
 		}
 	})
 
-	assertFunction(t, ctx, cfg)
-	assertFunctionURL(t, ctx, cfg)
-	assertExecutionRole(t, ctx, cfg, []string{roles["readonly"], roles["deploy"]}, false)
-	assertProtectedRole(t, ctx, cfg, "vend-tvm-readonly", false)
-	assertProtectedRole(t, ctx, cfg, "vend-tvm-deploy", true)
+	assertFunction(t, ctx, cfg, account)
+	assertFunctionURL(t, ctx, cfg, account)
+	assertExecutionRole(t, ctx, cfg, account, []string{roles["readonly"], roles["deploy"]}, false)
+	assertProtectedRole(t, ctx, cfg, tvmRoleARN(account), "vend-tvm-readonly", false)
+	assertProtectedRole(t, ctx, cfg, tvmRoleARN(account), "vend-tvm-deploy", true)
 
 	t.Run("protected role permissions", func(t *testing.T) {
 		client := iam.NewFromConfig(cfg)
@@ -263,10 +341,10 @@ func TestCompleteExample(t *testing.T) {
 	assertNoChanges(t, ctx, tf, vars)
 
 	must(t, "destroy", tf.Destroy(ctx, vars))
-	assertDestroyed(t, ctx, tf, cfg, "vend-tvm-readonly", "vend-tvm-deploy")
+	assertDestroyed(t, ctx, tf, cfg, map[string]aws.Config{"vend-tvm-readonly": cfg, "vend-tvm-deploy": cfg})
 }
 
-func assertFunction(t *testing.T, ctx context.Context, cfg aws.Config) {
+func assertFunction(t *testing.T, ctx context.Context, cfg aws.Config, acct string) {
 	t.Run("function", func(t *testing.T) {
 		fn, err := lambda.NewFromConfig(cfg).GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("vend-tvm")})
 		must(t, "get function", err)
@@ -277,19 +355,21 @@ func assertFunction(t *testing.T, ctx context.Context, cfg aws.Config) {
 		if !slices.Equal(c.Architectures, []lambdatypes.Architecture{lambdatypes.ArchitectureArm64}) {
 			t.Errorf("architectures = %v, want [arm64]", c.Architectures)
 		}
-		if aws.ToString(c.Role) != tvmRoleARN {
-			t.Errorf("role = %q, want %q", aws.ToString(c.Role), tvmRoleARN)
+		if aws.ToString(c.Role) != tvmRoleARN(acct) {
+			t.Errorf("role = %q, want %q", aws.ToString(c.Role), tvmRoleARN(acct))
 		}
 		if aws.ToInt32(c.MemorySize) != 256 || aws.ToInt32(c.Timeout) != 10 {
 			t.Errorf("memory, timeout = %d, %d; want 256, 10", aws.ToInt32(c.MemorySize), aws.ToInt32(c.Timeout))
 		}
-		if c.Environment == nil || !maps.Equal(c.Environment.Variables, wantEnvironment) {
-			t.Errorf("environment = %+v, want %v", c.Environment, wantEnvironment)
+		if c.Environment == nil || !maps.Equal(c.Environment.Variables, wantEnvironment(acct)) {
+			t.Errorf("environment = %+v, want %v", c.Environment, wantEnvironment(acct))
 		}
 	})
 }
 
-func assertFunctionURL(t *testing.T, ctx context.Context, cfg aws.Config) {
+// assertFunctionURL checks the URL's auth and that its policy lets exactly callerAccount
+// invoke it.
+func assertFunctionURL(t *testing.T, ctx context.Context, cfg aws.Config, callerAccount string) {
 	t.Run("function url", func(t *testing.T) {
 		client := lambda.NewFromConfig(cfg)
 		u, err := client.GetFunctionUrlConfig(ctx, &lambda.GetFunctionUrlConfigInput{FunctionName: aws.String("vend-tvm")})
@@ -325,15 +405,15 @@ func assertFunctionURL(t *testing.T, ctx context.Context, cfg aws.Config) {
 					t.Errorf("sweep statement = %+v (principal %s, condition %s)", s, s.Principal, s.Condition)
 				}
 			default:
-				if s.Action != "lambda:InvokeFunctionUrl" || !strings.Contains(string(s.Principal), account) || strings.Contains(string(s.Principal), "*") {
-					t.Errorf("function policy statement = %+v (principal %s); want lambda:InvokeFunctionUrl for account %s only", s, s.Principal, account)
+				if s.Action != "lambda:InvokeFunctionUrl" || !strings.Contains(string(s.Principal), callerAccount) || strings.Contains(string(s.Principal), "*") {
+					t.Errorf("function policy statement = %+v (principal %s); want lambda:InvokeFunctionUrl for account %s only", s, s.Principal, callerAccount)
 				}
 			}
 		}
 	})
 }
 
-func assertHTTPAPI(t *testing.T, ctx context.Context, cfg aws.Config) {
+func assertHTTPAPI(t *testing.T, ctx context.Context, cfg aws.Config, acct string) {
 	t.Helper()
 	client := apigatewayv2.NewFromConfig(cfg)
 	apis, err := client.GetApis(ctx, &apigatewayv2.GetApisInput{})
@@ -349,12 +429,12 @@ func assertHTTPAPI(t *testing.T, ctx context.Context, cfg aws.Config) {
 	}
 	integrations, err := client.GetIntegrations(ctx, &apigatewayv2.GetIntegrationsInput{ApiId: id})
 	must(t, "get integrations", err)
-	if len(integrations.Items) != 1 || aws.ToString(integrations.Items[0].PayloadFormatVersion) != "2.0" || !strings.Contains(aws.ToString(integrations.Items[0].IntegrationUri), functionARN) {
+	if len(integrations.Items) != 1 || aws.ToString(integrations.Items[0].PayloadFormatVersion) != "2.0" || !strings.Contains(aws.ToString(integrations.Items[0].IntegrationUri), functionARN(acct)) {
 		t.Errorf("integrations = %+v, want one payload 2.0 integration of the TVM", integrations.Items)
 	}
 }
 
-func assertExecutionRole(t *testing.T, ctx context.Context, cfg aws.Config, protected []string, kms bool) {
+func assertExecutionRole(t *testing.T, ctx context.Context, cfg aws.Config, acct string, protected []string, kms bool) {
 	t.Run("execution role", func(t *testing.T) {
 		client := iam.NewFromConfig(cfg)
 		role, err := client.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("vend-tvm")})
@@ -382,10 +462,10 @@ func assertExecutionRole(t *testing.T, ctx context.Context, cfg aws.Config, prot
 				}
 			}
 		}
-		if got := doc.bySid(t, "ReadPolicyParameter").Resource; !slices.Equal(got, []string{"arn:aws:ssm:" + region + ":" + account + ":parameter/vend/vend-tvm/policy"}) {
+		if got := doc.bySid(t, "ReadPolicyParameter").Resource; !slices.Equal(got, []string{"arn:aws:ssm:" + region + ":" + acct + ":parameter/vend/vend-tvm/policy"}) {
 			t.Errorf("ReadPolicyParameter resources = %v", got)
 		}
-		if got := doc.bySid(t, "WriteOwnLogs").Resource; !slices.Equal(got, []string{"arn:aws:logs:" + region + ":" + account + ":log-group:/aws/lambda/vend-tvm:*"}) {
+		if got := doc.bySid(t, "WriteOwnLogs").Resource; !slices.Equal(got, []string{"arn:aws:logs:" + region + ":" + acct + ":log-group:/aws/lambda/vend-tvm:*"}) {
 			t.Errorf("WriteOwnLogs resources = %v", got)
 		}
 		hasKMS := slices.ContainsFunc(doc.Statement, func(s statement) bool { return s.Sid == "DecryptPolicyParameter" })
@@ -394,7 +474,7 @@ func assertExecutionRole(t *testing.T, ctx context.Context, cfg aws.Config, prot
 		}
 		if kms {
 			s := doc.bySid(t, "DecryptPolicyParameter")
-			if len(s.Resource) != 1 || !strings.HasPrefix(s.Resource[0], "arn:aws:kms:"+region+":"+account+":key/") {
+			if len(s.Resource) != 1 || !strings.HasPrefix(s.Resource[0], "arn:aws:kms:"+region+":"+acct+":key/") {
 				t.Errorf("DecryptPolicyParameter resources = %v, want the one key", s.Resource)
 			}
 			if s.Condition["StringEquals"]["kms:ViaService"] != "ssm."+region+".amazonaws.com" {
@@ -404,7 +484,7 @@ func assertExecutionRole(t *testing.T, ctx context.Context, cfg aws.Config, prot
 	})
 }
 
-func assertProtectedRole(t *testing.T, ctx context.Context, cfg aws.Config, name string, enforce bool) {
+func assertProtectedRole(t *testing.T, ctx context.Context, cfg aws.Config, tvmRole, name string, enforce bool) {
 	t.Run("protected role "+name, func(t *testing.T) {
 		role, err := iam.NewFromConfig(cfg).GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
 		must(t, "get role", err)
@@ -425,7 +505,7 @@ func assertProtectedRole(t *testing.T, ctx context.Context, cfg aws.Config, name
 
 		trust := decodePolicy(t, aws.ToString(r.AssumeRolePolicyDocument))
 		for _, s := range trust.Statement {
-			if got := s.awsPrincipals(t); !slices.Equal(got, []string{tvmRoleARN}) {
+			if got := s.awsPrincipals(t); !slices.Equal(got, []string{tvmRole}) {
 				t.Errorf("statement %s trusts %v, want only the TVM role", s.Sid, got)
 			}
 		}
@@ -461,7 +541,9 @@ func assertNoChanges(t *testing.T, ctx context.Context, tf *tfcli.Runner, vars m
 	}
 }
 
-func assertDestroyed(t *testing.T, ctx context.Context, tf *tfcli.Runner, cfg aws.Config, roles ...string) {
+// assertDestroyed checks that the state is empty and that the function and parameter
+// are gone from cfg's account, and each role from its account's config.
+func assertDestroyed(t *testing.T, ctx context.Context, tf *tfcli.Runner, cfg aws.Config, roles map[string]aws.Config) {
 	t.Run("destroyed", func(t *testing.T) {
 		state, err := tf.StateList(ctx)
 		if err != nil && !strings.Contains(err.Error(), "No state file") {
@@ -470,8 +552,8 @@ func assertDestroyed(t *testing.T, ctx context.Context, tf *tfcli.Runner, cfg aw
 		if len(state) != 0 {
 			t.Errorf("state still lists %v", state)
 		}
-		for _, name := range roles {
-			_, err := iam.NewFromConfig(cfg).GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+		for name, roleCfg := range roles {
+			_, err := iam.NewFromConfig(roleCfg).GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
 			if notFound := new(iamtypes.NoSuchEntityException); !errors.As(err, &notFound) {
 				t.Errorf("role %s after destroy: err = %v, want NoSuchEntity", name, err)
 			}

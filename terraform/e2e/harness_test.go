@@ -17,6 +17,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/vend-tvm/vend/terraform/internal/moto"
 	"github.com/vend-tvm/vend/terraform/internal/tfcli"
@@ -150,6 +152,15 @@ func awsConfigFor(endpoint, keyID, secret string) aws.Config {
 		Credentials:  credentials.NewStaticCredentialsProvider(keyID, secret, ""),
 		BaseEndpoint: aws.String(endpoint),
 	}
+}
+
+// accountConfig acts in acct of the local organisation, as its
+// OrganizationAccountAccessRole (the local AWS's STS issues sessions in the account a
+// role ARN names).
+func accountConfig(endpoint, acct string) aws.Config {
+	cfg := awsConfig(endpoint)
+	cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), "arn:aws:iam::"+acct+":role/OrganizationAccountAccessRole"))
+	return cfg
 }
 
 // must fails the test with the step's name when err is not nil.
