@@ -72,6 +72,25 @@ func TestExecRealClients(t *testing.T) {
 	}
 }
 
+// TestExecTwoWorkloadAccounts: one TVM, in the security account, vends each real client
+// a session in either workload account, named after the same verified caller.
+func TestExecTwoWorkloadAccounts(t *testing.T) {
+	s := needStack(t)
+	session := identity.RoleSessionName(s.alice.caller(t), identity.DefaultPrefix)
+	for _, tc := range realClients(s) {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.need(t)
+			for profile, account := range map[string]string{allowedProfile: accountID, "demo-prod-readonly": prodAccount} {
+				res := s.vend(t, s.alice, nil, append([]string{"exec", "--no-cache", profile, "--"}, tc.child...)...)
+				want := "arn:aws:sts::" + account + ":assumed-role/demo-readonly/" + session
+				if got := strings.TrimSpace(res.stdout); res.code != 0 || got != want {
+					t.Fatalf("%s under vend exec %s: exit %d, printed %q, want %q\n%s", tc.name, profile, res.code, got, want, res.stderr)
+				}
+			}
+		})
+	}
+}
+
 // TestExecDenied checks that a denial names the rule and reason, exits 3 and never
 // starts the child.
 func TestExecDenied(t *testing.T) {

@@ -18,10 +18,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/vend-tvm/vend/internal/localfront"
 	"github.com/vend-tvm/vend/internal/revocation"
@@ -38,8 +40,15 @@ import (
 
 const (
 	region    = "us-east-1"
-	accountID = "123456789012" // moto's default account
-	orgID     = "o-e2etest0001"
+	accountID = "123456789012" // moto's default account: a workload account, the callers' and the demo roles'
+	// securityAccount holds the TVM, as in the founding topology: its role assumes the
+	// roles of the workload accounts and writes their revocation policies through each
+	// account's revocation writer.
+	securityAccount = "111111111111"
+	tvmRoleARN      = "arn:aws:iam::" + securityAccount + ":role/vend-tvm/vend-tvm"
+	// prodAccount is a second workload account.
+	prodAccount = "222222222222"
+	orgID       = "o-e2etest0001"
 
 	allowedProfile    = "demo-readonly"
 	adminProfile      = "demo-admin"
@@ -56,6 +65,10 @@ profiles:
     role_arn: arn:aws:iam::123456789012:role/vend/demo-readonly
     max_duration: 1h
     description: Read-only access for the end-to-end tests
+  demo-prod-readonly:
+    role_arn: arn:aws:iam::222222222222:role/vend/demo-readonly
+    max_duration: 1h
+    description: Read-only access to the second workload account
   demo-admin:
     role_arn: arn:aws:iam::123456789012:role/vend/demo-admin
     max_duration: 30m
@@ -75,7 +88,7 @@ rules:
     effect: allow
     principals: ["arn:aws:iam::123456789012:user/engineers/*"]
     accounts: ["123456789012"]
-    profiles: ["demo-readonly"]
+    profiles: ["demo-readonly", "demo-prod-readonly"]
     reason: Engineers may read
   - name: engineers-break-glass
     effect: allow
@@ -105,6 +118,7 @@ type user struct {
 type stack struct {
 	dir     string // scratch folder: HOME, configs, built clients, logs
 	moto    *testkit.Moto
+	tvmCfg  aws.Config // the TVM role's session in the security account
 	motoLog string
 	tvmURL  string // the loopback Function URL front
 	topic   string // the TVM's events topic
@@ -199,6 +213,7 @@ func setup(ctx context.Context) (*stack, error) {
 	if s.moto, err = testkit.StartMoto(context.Background(), testkit.WithLog(s.motoLog), testkit.WithSerialRequests()); err != nil {
 		return fail(err)
 	}
+	s.tvmCfg = s.accountConfig(tvmRoleARN)
 	if err := s.createIdentities(ctx); err != nil {
 		return fail(fmt.Errorf("create identities in moto: %w", err))
 	}
@@ -237,22 +252,41 @@ func buildOrFind(ctx context.Context, dir string) (string, error) {
 	return bin, nil
 }
 
-func (s *stack) awsConfig() aws.Config {
+// adminConfig acts in moto's default account with static credentials: the workload
+// account's administrator, who makes the demo roles and callers.
+func (s *stack) adminConfig() aws.Config {
 	return aws.Config{
 		Region:       region,
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIAE2ETVMROLE000000", "tvm-role-secret-not-used-by-moto", ""),
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIAE2EADMIN00000000", "admin-secret-not-used-by-moto", ""),
 		BaseEndpoint: aws.String(s.moto.URL()),
 	}
 }
 
+// accountConfig acts as roleARN, in its account (moto's STS issues a session in the
+// account a role ARN names).
+func (s *stack) accountConfig(roleARN string) aws.Config {
+	cfg := s.adminConfig()
+	cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), roleARN))
+	return cfg
+}
+
+// awsConfig is the TVM's: a session of its role in the security account, as Lambda
+// gives the function. Its table, topic and queue live there.
+func (s *stack) awsConfig() aws.Config { return s.tvmCfg }
+
 func (s *stack) createIdentities(ctx context.Context) error {
-	client := iam.NewFromConfig(s.awsConfig())
-	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":["sts:AssumeRole","sts:SetSourceIdentity","sts:TagSession"]}]}`
+	client := iam.NewFromConfig(s.adminConfig())
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + tvmRoleARN + `"},"Action":["sts:AssumeRole","sts:SetSourceIdentity","sts:TagSession"]}]}`
 	empty, err := revocation.Document(0, nil)
 	if err != nil {
 		return err
 	}
-	for _, name := range []string{"demo-readonly", "demo-admin"} {
+	prod := iam.NewFromConfig(s.accountConfig("arn:aws:iam::" + prodAccount + ":role/OrganizationAccountAccessRole"))
+	for _, r := range []struct {
+		client *iam.Client
+		name   string
+	}{{client, "demo-readonly"}, {client, "demo-admin"}, {prod, "demo-readonly"}} {
+		client, name := r.client, r.name
 		if _, err := client.CreateRole(ctx, &iam.CreateRoleInput{
 			RoleName: aws.String(name), Path: aws.String("/vend/"), AssumeRolePolicyDocument: aws.String(trust),
 		}); err != nil {
@@ -317,7 +351,7 @@ func (s *stack) createEvents(ctx context.Context) (string, error) {
 	s.eventsQueueURL = aws.ToString(queue.QueueUrl)
 	_, err = sns.NewFromConfig(s.awsConfig()).Subscribe(ctx, &sns.SubscribeInput{
 		TopicArn: topic.TopicArn, Protocol: aws.String("sqs"),
-		Endpoint:   aws.String("arn:aws:sqs:" + region + ":" + accountID + ":vend-e2e-events"),
+		Endpoint:   aws.String("arn:aws:sqs:" + region + ":" + securityAccount + ":vend-e2e-events"),
 		Attributes: map[string]string{"RawMessageDelivery": "true"},
 	})
 	return aws.ToString(topic.TopicArn), err
@@ -340,9 +374,16 @@ func (s *stack) startTVM(topic string) error {
 // behind a front of its own, and returns its URL and how to stop it.
 func (s *stack) front(db *dynamodb.Client, decisions io.Writer, opts ...tvm.Option) (string, func(context.Context) error, error) {
 	st := store.New(db, stateTable)
+	// As lambda/cmd/tvm wires it: the roles are in other accounts than the TVM's, so
+	// their revocation policies are written through each account's writer role.
+	stsClient := sts.NewFromConfig(s.awsConfig())
+	writer, err := iampolicy.NewAccounts(iampolicy.CallerAccount(stsClient), iam.NewFromConfig(s.awsConfig()), "/vend/", iampolicy.ThroughRole(s.awsConfig(), stsClient))
+	if err != nil {
+		return "", nil, err
+	}
 	svc, err := tvm.New(assume.New(assume.NewClient(s.awsConfig())), policystore.File(filepath.Join(s.dir, "policy.yaml")),
 		append([]tvm.Option{tvm.WithEvents(events.NewSNS(sns.NewFromConfig(s.awsConfig()), s.topic)), tvm.WithVersion("e2e"),
-			tvm.WithState(st), tvm.WithSharedRateLimit(st, false), tvm.WithRevocation(st, iampolicy.New(iam.NewFromConfig(s.awsConfig())))}, opts...)...)
+			tvm.WithState(st), tvm.WithSharedRateLimit(st, false), tvm.WithRevocation(st, writer)}, opts...)...)
 	if err != nil {
 		return "", nil, err
 	}
@@ -351,7 +392,7 @@ func (s *stack) front(db *dynamodb.Client, decisions io.Writer, opts ...tvm.Opti
 		handler.WithLogger(slog.New(slog.NewJSONHandler(decisions, nil))),
 		handler.WithVersion("e2e"))
 	ids := []localfront.Identity{s.alice.identity(), s.mallory.identity(), s.bob.identity()}
-	front, err := localfront.New(h, ids, localfront.WithRegion(region), localfront.WithAccountID(accountID),
+	front, err := localfront.New(h, ids, localfront.WithRegion(region), localfront.WithAccountID(securityAccount),
 		localfront.WithLogger(slog.New(slog.NewJSONHandler(s.frontLog, nil))))
 	if err != nil {
 		return "", nil, err
