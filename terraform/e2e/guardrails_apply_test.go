@@ -21,9 +21,13 @@ import (
 // module pins no AWS SDK clients for Organizations, EventBridge, SNS or SQS.
 const awsCLIBinary = "aws"
 
+// The founding topology: the guardrails (and the audit rules' bus) in the management
+// account, the TVM in a security account, the protected roles in a workload account.
 const (
-	guardrailsAccount = moto.AccountID
-	guardrailsTVMRole = "arn:aws:iam::" + guardrailsAccount + ":role/vend-tvm/vend-tvm"
+	guardrailsAccount  = moto.AccountID
+	guardrailsSecurity = "111111111111"
+	guardrailsWorkload = "222222222222"
+	guardrailsTVMRole  = "arn:aws:iam::" + guardrailsSecurity + ":role/vend-tvm/vend-tvm"
 	// The regions examples/guardrails sets in its locals.
 	guardrailsRegion  = "us-east-1"
 	guardrailsRegion2 = "eu-west-1"
@@ -80,10 +84,10 @@ func TestGuardrailsExample(t *testing.T) {
 		"tvm_role_arns":         []string{guardrailsTVMRole},
 		"protected_role_path":   "/vend/",
 		"protected_account_ids": []string{},
-		"deployer_arns":         []string{"arn:aws:iam::" + guardrailsAccount + ":role/vend-deployer"},
-		"break_glass_arns":      []string{"arn:aws:iam::" + guardrailsAccount + ":role/break-glass"},
-		"tvm_function_arn":      "arn:aws:lambda:" + guardrailsRegion + ":" + guardrailsAccount + ":function:vend-tvm",
-		"policy_parameter_arn":  "arn:aws:ssm:" + guardrailsRegion + ":" + guardrailsAccount + ":parameter/vend/vend-tvm/policy",
+		"deployer_arns":         []string{"arn:aws:iam::" + guardrailsSecurity + ":role/vend-deployer"},
+		"break_glass_arns":      []string{"arn:aws:iam::" + guardrailsWorkload + ":role/break-glass"},
+		"tvm_function_arn":      "arn:aws:lambda:" + guardrailsRegion + ":" + guardrailsSecurity + ":function:vend-tvm",
+		"policy_parameter_arn":  "arn:aws:ssm:" + guardrailsRegion + ":" + guardrailsSecurity + ":parameter/vend/vend-tvm/policy",
 	}
 	b, err := json.Marshal(params)
 	if err != nil {
@@ -112,7 +116,7 @@ func TestGuardrailsExample(t *testing.T) {
 			t.Errorf("tag condition = %v, want aws:ResourceTag/vend:enforce = true", got)
 		}
 		exempt, _ := s.Condition["ArnNotLike"]["aws:PrincipalArn"].([]any)
-		if want := []any{guardrailsTVMRole, "arn:aws:iam::" + guardrailsAccount + ":role/break-glass"}; !slices.Equal(exempt, want) {
+		if want := []any{guardrailsTVMRole, "arn:aws:iam::" + guardrailsWorkload + ":role/break-glass"}; !slices.Equal(exempt, want) {
 			t.Errorf("exempt principals = %v, want %v", exempt, want)
 		}
 	})
@@ -343,7 +347,7 @@ func assertAuditPatterns(t *testing.T, ctx context.Context, cli *awsCLI) {
 		cli.run(t, ctx, guardrailsRegion, nil, "events", "put-targets", "--rule", name, "--event-bus-name", bus, "--targets", "Id=probe,Arn="+queueARN)
 	}
 
-	protected := "arn:aws:iam::222222222222:role/vend/deploy"
+	protected := "arn:aws:iam::" + guardrailsWorkload + ":role/vend/deploy"
 	roleSession := func(roleARN string) map[string]any {
 		return map[string]any{"type": "AssumedRole", "sessionContext": map[string]any{"sessionIssuer": map[string]any{"type": "Role", "arn": roleARN}}}
 	}
@@ -355,14 +359,15 @@ func assertAuditPatterns(t *testing.T, ctx context.Context, cli *awsCLI) {
 		alert    bool
 	}{
 		{"tvm", "AssumeRole", protected, roleSession(guardrailsTVMRole), false},
-		{"admin-role", "AssumeRole", protected, roleSession("arn:aws:iam::" + guardrailsAccount + ":role/admin"), true},
+		{"workload-admin-role", "AssumeRole", protected, roleSession("arn:aws:iam::" + guardrailsWorkload + ":role/admin"), true},
 		{"tvm-lookalike", "AssumeRole", protected, roleSession("arn:aws:iam::999999999999:role/vend-tvm/vend-tvm"), true},
-		{"iam-user", "AssumeRole", protected, map[string]any{"type": "IAMUser", "arn": "arn:aws:iam::" + guardrailsAccount + ":user/bob"}, true},
+		{"workload-iam-user", "AssumeRole", protected, map[string]any{"type": "IAMUser", "arn": "arn:aws:iam::" + guardrailsWorkload + ":user/bob"}, true},
+		{"security-iam-user", "AssumeRole", protected, map[string]any{"type": "IAMUser", "arn": "arn:aws:iam::" + guardrailsSecurity + ":user/eve"}, true},
 		{"saml", "AssumeRoleWithSAML", protected, map[string]any{"type": "SAMLUser", "principalId": "idp:alice"}, true},
 		{"web-identity", "AssumeRoleWithWebIdentity", protected, map[string]any{"type": "WebIdentityUser", "principalId": "token.actions.githubusercontent.com:repo"}, true},
-		{"owner-copy-tvm-account", "AssumeRole", protected, map[string]any{"type": "AWSAccount", "accountId": guardrailsAccount, "principalId": "AROAEXAMPLE:vend"}, false},
+		{"owner-copy-tvm-account", "AssumeRole", protected, map[string]any{"type": "AWSAccount", "accountId": guardrailsSecurity, "principalId": "AROAEXAMPLE:vend"}, false},
 		{"owner-copy-other-account", "AssumeRole", protected, map[string]any{"type": "AWSAccount", "accountId": "999999999999", "principalId": "AROAOTHER:x"}, true},
-		{"unprotected-role", "AssumeRole", "arn:aws:iam::222222222222:role/app", map[string]any{"type": "IAMUser"}, false},
+		{"unprotected-role", "AssumeRole", "arn:aws:iam::" + guardrailsWorkload + ":role/app", map[string]any{"type": "IAMUser"}, false},
 	}
 	var entries []map[string]string
 	for _, c := range cases {
