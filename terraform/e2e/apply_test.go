@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -263,8 +264,9 @@ func TestLocalExample(t *testing.T) {
 }
 
 // TestCompleteExample applies examples/complete, unchanged, against moto through a
-// provider override file, asserts what it created, checks that a second plan is empty,
-// and destroys it.
+// provider override file, in three accounts it reaches by assuming a role in each, as on
+// real AWS; asserts where everything landed; checks that a second plan is empty; and
+// destroys it.
 func TestCompleteExample(t *testing.T) {
 	requireTool(t, tfcli.Binary)
 	requireTool(t, moto.Binary)
@@ -275,46 +277,67 @@ func TestCompleteExample(t *testing.T) {
 	srv := startMoto(t, ctx, moto.WithManagedPolicies())
 	ws := workspace(t)
 	dir := filepath.Join(ws, "examples", "complete")
-	writeProviderOverride(t, dir, srv.Endpoint())
+	writeProviderOverride(t, dir, srv.Endpoint(), "security", "dev", "prod")
 	tf := newRunner(t, dir)
-	vars := map[string]string{"lambda_zip": bootstrapZip(t), "region": region}
-	cfg := awsConfig(srv.Endpoint())
+	const security, dev, prod = "111111111111", "222222222222", "333333333333"
+	role := func(acct string) string { return "arn:aws:iam::" + acct + ":role/OrganizationAccountAccessRole" }
+	vars := map[string]string{
+		"lambda_zip": bootstrapZip(t), "region": region,
+		"security_account_role_arn":  role(security),
+		"workload_account_role_arns": fmt.Sprintf("{dev = %q, prod = %q}", role(dev), role(prod)),
+		"deployer_arns":              fmt.Sprintf("[%q, %q, %q]", role(security), role(dev), role(prod)),
+	}
+	securityCfg, devCfg, prodCfg := accountConfig(srv.Endpoint(), security), accountConfig(srv.Endpoint(), dev), accountConfig(srv.Endpoint(), prod)
 
 	must(t, "init", tf.Init(ctx))
 	must(t, "apply", tf.Apply(ctx, vars))
 
 	roles := map[string]string{
-		"readonly": "arn:aws:iam::" + account + ":role/vend/vend-tvm-readonly",
-		"deploy":   "arn:aws:iam::" + account + ":role/vend/vend-tvm-deploy",
+		"dev-readonly":  "arn:aws:iam::" + dev + ":role/vend/vend-tvm-readonly",
+		"prod-readonly": "arn:aws:iam::" + prod + ":role/vend/vend-tvm-readonly",
+		"prod-deploy":   "arn:aws:iam::" + prod + ":role/vend/vend-tvm-deploy",
 	}
 	outputs, err := tf.Outputs(ctx)
 	must(t, "outputs", err)
 	t.Run("outputs", func(t *testing.T) {
 		var env, protected map[string]string
 		var url, fn string
+		var g struct {
+			Mode             string            `json:"mode"`
+			RenderedPolicies map[string]string `json:"rendered_policies"`
+			RuleARNs         map[string]string `json:"rule_arns"`
+			PolicyIDs        map[string]string `json:"policy_ids"`
+		}
 		output(t, outputs, "environment", &env)
 		output(t, outputs, "protected_role_arns", &protected)
 		output(t, outputs, "url", &url)
 		output(t, outputs, "function_arn", &fn)
-		if !maps.Equal(env, wantEnvironment(account)) {
-			t.Errorf("environment = %v, want %v", env, wantEnvironment(account))
+		output(t, outputs, "guardrails", &g)
+		if !maps.Equal(env, wantEnvironment(security)) {
+			t.Errorf("environment = %v, want %v", env, wantEnvironment(security))
 		}
 		if !maps.Equal(protected, roles) {
 			t.Errorf("protected_role_arns = %v, want %v", protected, roles)
 		}
-		if !strings.HasPrefix(url, "https://") || strings.HasSuffix(url, "/") || fn != functionARN(account) {
+		if !strings.HasPrefix(url, "https://") || strings.HasSuffix(url, "/") || fn != functionARN(security) {
 			t.Errorf("url, function_arn = %q, %q", url, fn)
+		}
+		// The rollout starts in audit: rules report, nothing is attached, and the
+		// documents to enforce next are there to review.
+		if g.Mode != "audit" || len(g.RuleARNs) == 0 || len(g.PolicyIDs) != 0 || len(g.RenderedPolicies) != 5 {
+			t.Errorf("guardrails = mode %q, %d rules, %d policies, %d rendered; want audit, rules, no policy, 5 documents to review", g.Mode, len(g.RuleARNs), len(g.PolicyIDs), len(g.RenderedPolicies))
 		}
 	})
 
-	assertFunction(t, ctx, cfg, account)
-	assertFunctionURL(t, ctx, cfg, account)
-	assertExecutionRole(t, ctx, cfg, account, []string{roles["readonly"], roles["deploy"]}, false)
-	assertProtectedRole(t, ctx, cfg, tvmRoleARN(account), "vend-tvm-readonly", false)
-	assertProtectedRole(t, ctx, cfg, tvmRoleARN(account), "vend-tvm-deploy", true)
+	assertFunction(t, ctx, securityCfg, security)
+	assertFunctionURL(t, ctx, securityCfg, dev, prod)
+	assertExecutionRole(t, ctx, securityCfg, security, slices.Collect(maps.Values(roles)), false)
+	assertProtectedRole(t, ctx, devCfg, tvmRoleARN(security), "vend-tvm-readonly", false)
+	assertProtectedRole(t, ctx, prodCfg, tvmRoleARN(security), "vend-tvm-readonly", false)
+	assertProtectedRole(t, ctx, prodCfg, tvmRoleARN(security), "vend-tvm-deploy", true)
 
 	t.Run("protected role permissions", func(t *testing.T) {
-		client := iam.NewFromConfig(cfg)
+		client := iam.NewFromConfig(devCfg)
 		attached, err := client.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String("vend-tvm-readonly")})
 		must(t, "list attached policies", err)
 		var arns []string
@@ -322,26 +345,33 @@ func TestCompleteExample(t *testing.T) {
 			arns = append(arns, aws.ToString(a.PolicyArn))
 		}
 		slices.Sort(arns)
-		if want := []string{"arn:aws:iam::" + account + ":policy/vend-revocation/vend-tvm-readonly", "arn:aws:iam::aws:policy/ReadOnlyAccess"}; !slices.Equal(arns, want) {
+		if want := []string{"arn:aws:iam::" + dev + ":policy/vend-revocation/vend-tvm-readonly", "arn:aws:iam::aws:policy/ReadOnlyAccess"}; !slices.Equal(arns, want) {
 			t.Errorf("readonly attached policies = %v, want %v: ReadOnlyAccess and its revocation policy", arns, want)
 		}
-		inline, err := client.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String("vend-tvm-deploy"), PolicyName: aws.String("deploy-stacks")})
+		inline, err := iam.NewFromConfig(prodCfg).GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String("vend-tvm-deploy"), PolicyName: aws.String("deploy-stacks")})
 		must(t, "get deploy inline policy", err)
 		s := decodePolicy(t, aws.ToString(inline.PolicyDocument)).bySid(t, "ManageStacks")
-		if want := "arn:aws:cloudformation:" + region + ":" + account + ":stack/app-*/*"; !slices.Equal(s.Resource, []string{want}) {
+		if want := "arn:aws:cloudformation:" + region + ":" + prod + ":stack/app-*/*"; !slices.Equal(s.Resource, []string{want}) {
 			t.Errorf("deploy policy resources = %v, want [%s]", s.Resource, want)
+		}
+		for acct, c := range map[string]aws.Config{dev: devCfg, prod: prodCfg} {
+			if _, err := iam.NewFromConfig(c).GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("vend-revocation-writer")}); err != nil {
+				t.Errorf("the revocation writer in %s: %v", acct, err)
+			}
 		}
 	})
 
-	assertPolicyParameter(t, ctx, cfg, renderPolicy(t, filepath.Join(dir, "policy.yaml"), map[string]string{
-		"account_id":        account,
-		"readonly_role_arn": roles["readonly"],
-		"deploy_role_arn":   roles["deploy"],
+	assertPolicyParameter(t, ctx, securityCfg, renderPolicy(t, filepath.Join(dir, "policy.yaml"), map[string]string{
+		"dev_account_id":         dev,
+		"prod_account_id":        prod,
+		"dev_readonly_role_arn":  roles["dev-readonly"],
+		"prod_readonly_role_arn": roles["prod-readonly"],
+		"deploy_role_arn":        roles["prod-deploy"],
 	}))
 	assertNoChanges(t, ctx, tf, vars)
 
 	must(t, "destroy", tf.Destroy(ctx, vars))
-	assertDestroyed(t, ctx, tf, cfg, map[string]aws.Config{"vend-tvm-readonly": cfg, "vend-tvm-deploy": cfg})
+	assertDestroyed(t, ctx, tf, securityCfg, map[string]aws.Config{"vend-tvm-deploy": prodCfg, "vend-revocation-writer": devCfg})
 }
 
 func assertFunction(t *testing.T, ctx context.Context, cfg aws.Config, acct string) {
@@ -367,9 +397,9 @@ func assertFunction(t *testing.T, ctx context.Context, cfg aws.Config, acct stri
 	})
 }
 
-// assertFunctionURL checks the URL's auth and that its policy lets exactly callerAccount
-// invoke it.
-func assertFunctionURL(t *testing.T, ctx context.Context, cfg aws.Config, callerAccount string) {
+// assertFunctionURL checks the URL's auth and that its policy lets exactly the caller
+// accounts invoke it, one statement each.
+func assertFunctionURL(t *testing.T, ctx context.Context, cfg aws.Config, callerAccounts ...string) {
 	t.Run("function url", func(t *testing.T) {
 		client := lambda.NewFromConfig(cfg)
 		u, err := client.GetFunctionUrlConfig(ctx, &lambda.GetFunctionUrlConfigInput{FunctionName: aws.String("vend-tvm")})
@@ -393,9 +423,10 @@ func assertFunctionURL(t *testing.T, ctx context.Context, cfg aws.Config, caller
 		if err := json.Unmarshal([]byte(aws.ToString(p.Policy)), &doc); err != nil {
 			t.Fatalf("decode function policy: %v", err)
 		}
-		if len(doc.Statement) != 2 {
-			t.Fatalf("function policy has %d statements, want 2 (the URL and the sweep): %s", len(doc.Statement), aws.ToString(p.Policy))
+		if len(doc.Statement) != 1+len(callerAccounts) {
+			t.Fatalf("function policy has %d statements, want %d (the sweep, and the URL for each of %v): %s", len(doc.Statement), 1+len(callerAccounts), callerAccounts, aws.ToString(p.Policy))
 		}
+		var urlAccounts []string
 		for _, s := range doc.Statement {
 			switch s.Sid {
 			case "VendSweepFromEventBridge":
@@ -405,12 +436,32 @@ func assertFunctionURL(t *testing.T, ctx context.Context, cfg aws.Config, caller
 					t.Errorf("sweep statement = %+v (principal %s, condition %s)", s, s.Principal, s.Condition)
 				}
 			default:
-				if s.Action != "lambda:InvokeFunctionUrl" || !strings.Contains(string(s.Principal), callerAccount) || strings.Contains(string(s.Principal), "*") {
-					t.Errorf("function policy statement = %+v (principal %s); want lambda:InvokeFunctionUrl for account %s only", s, s.Principal, callerAccount)
+				if s.Action != "lambda:InvokeFunctionUrl" || strings.Contains(string(s.Principal), "*") {
+					t.Errorf("function policy statement = %+v (principal %s); want lambda:InvokeFunctionUrl for one account", s, s.Principal)
 				}
+				urlAccounts = append(urlAccounts, principalAccount(s.Principal))
 			}
 		}
+		if got, want := slices.Sorted(slices.Values(urlAccounts)), slices.Sorted(slices.Values(callerAccounts)); !slices.Equal(got, want) {
+			t.Errorf("the Function URL may be invoked from %v, want %v", got, want)
+		}
 	})
+}
+
+// principalAccount is the account of a resource policy's Principal: moto keeps the
+// account ID as given, AWS rewrites it to {"AWS": "arn:aws:iam::ACCOUNT:root"}.
+func principalAccount(p json.RawMessage) string {
+	var id string
+	if json.Unmarshal(p, &id) == nil {
+		return id
+	}
+	var m struct{ AWS string }
+	if json.Unmarshal(p, &m) == nil {
+		if f := strings.Split(m.AWS, ":"); len(f) == 6 && f[5] == "root" {
+			return f[4]
+		}
+	}
+	return string(p)
 }
 
 func assertHTTPAPI(t *testing.T, ctx context.Context, cfg aws.Config, acct string) {

@@ -284,25 +284,31 @@ func renderPolicy(t *testing.T, path string, vars map[string]string) string {
 	return s
 }
 
-// writeProviderOverride points an example's AWS provider at the local AWS without
-// changing the example: Terraform merges *_override.tf files into the configuration.
-func writeProviderOverride(t *testing.T, dir, endpoint string) {
+// writeProviderOverride points an example's AWS providers (the default one and each
+// alias) at the local AWS without changing the example: Terraform merges *_override.tf
+// files into the configuration, so an alias keeps its assume_role.
+func writeProviderOverride(t *testing.T, dir, endpoint string, aliases ...string) {
 	t.Helper()
 	var b strings.Builder
-	fmt.Fprintf(&b, "provider \"aws\" {\n  region                      = %q\n", region)
-	b.WriteString("  access_key                  = \"test\"\n  secret_key                  = \"test\"\n")
-	b.WriteString("  skip_credentials_validation = true\n  skip_requesting_account_id  = true\n  skip_metadata_api_check     = true\n")
-	b.WriteString("  endpoints {\n")
-	for _, svc := range []string{"apigatewayv2", "cloudwatch", "dynamodb", "events", "iam", "kms", "lambda", "logs", "sns", "sqs", "ssm", "sts"} {
-		fmt.Fprintf(&b, "    %s = %q\n", svc, endpoint)
+	for _, alias := range append([]string{""}, aliases...) {
+		b.WriteString("provider \"aws\" {\n")
+		if alias != "" {
+			fmt.Fprintf(&b, "  alias                       = %q\n", alias)
+		}
+		fmt.Fprintf(&b, "  region                      = %q\n", region)
+		b.WriteString("  access_key                  = \"test\"\n  secret_key                  = \"test\"\n")
+		b.WriteString("  skip_credentials_validation = true\n  skip_requesting_account_id  = true\n  skip_metadata_api_check     = true\n")
+		b.WriteString("  endpoints {\n")
+		for _, svc := range []string{"apigatewayv2", "cloudwatch", "dynamodb", "events", "iam", "kms", "lambda", "logs", "organizations", "sns", "sqs", "ssm", "sts"} {
+			fmt.Fprintf(&b, "    %s = %q\n", svc, endpoint)
+		}
+		b.WriteString("  }\n}\n")
 	}
-	b.WriteString("  }\n}\n")
 	if err := os.WriteFile(filepath.Join(dir, "moto_override.tf"), []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
 
-// lines returns the non-empty lines of s.
 func lines(s string) []string {
 	var out []string
 	sc := bufio.NewScanner(strings.NewReader(s))

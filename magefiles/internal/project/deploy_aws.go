@@ -28,12 +28,12 @@ func (r *Runner) awsSettings() (awsSettings, error) {
 		State: r.path(filepath.Join(StateDir, "aws", "terraform.tfstate"))}
 	var problems []string
 	if s.TFVars == "" {
-		problems = append(problems, "set VEND_TFVARS to a tfvars file for terraform/examples/complete (region, principal_org_id or allowed_account_ids, ...)")
+		problems = append(problems, "set VEND_TFVARS to a tfvars file for terraform/examples/complete: security_account_role_arn and workload_account_role_arns (the roles to deploy as in each account), region, ...")
 	} else if _, err := os.Stat(s.TFVars); err != nil {
 		problems = append(problems, fmt.Sprintf("VEND_TFVARS=%s: %v", s.TFVars, err))
 	}
 	if len(problems) > 0 {
-		return s, errors.New("VEND_TARGET=aws deploys to a real AWS account:\n  - " + strings.Join(problems, "\n  - "))
+		return s, errors.New("VEND_TARGET=aws deploys to real AWS accounts (run it with the management account's credentials):\n  - " + strings.Join(problems, "\n  - "))
 	}
 	return s, nil
 }

@@ -36,12 +36,33 @@ output "log_group_name" {
 output "protected_role_arns" {
   description = "Protected roles by profile name."
   value = {
-    readonly = module.readonly.role_arn
-    deploy   = module.deploy.role_arn
+    dev-readonly  = module.readonly_dev.role_arn
+    prod-readonly = module.readonly_prod.role_arn
+    prod-deploy   = module.deploy_prod.role_arn
   }
 }
 
 output "environment" {
   description = "The TVM's environment variables."
   value       = module.tvm.environment
+}
+
+output "security_account_id" {
+  description = "The security account, where the TVM lives."
+  value       = local.security_account_id
+}
+
+output "workload_account_ids" {
+  description = "The workload accounts holding protected roles (dev, then prod)."
+  value       = [local.dev_account_id, local.prod_account_id]
+}
+
+output "guardrails" {
+  description = "The guardrails' mode, their documents as rendered (review them before enforcing: `vend scp render` prints the same), the audit rules and the attached policies."
+  value = {
+    mode              = var.guardrails_mode
+    rendered_policies = module.guardrails.rendered_policies
+    rule_arns         = module.guardrails.rule_arns
+    policy_ids        = module.guardrails.policy_ids
+  }
 }
