@@ -22,8 +22,9 @@ const (
 // submits the minified form, so that is the form measured.
 const MaxDocumentChars = 5120
 
-// Document is one parsed organisation policy: its name, its type, the minified JSON that
-// gets submitted to AWS and the parsed statements the linter and the evaluator read.
+// Document is one parsed organisation policy: its name, its type, the canonical minified
+// JSON that gets submitted to AWS (keys sorted, as Terraform writes it) and the parsed
+// statements the linter and the evaluator read.
 type Document struct {
 	Name   string
 	Kind   Kind
@@ -75,7 +76,7 @@ type Clause struct {
 // ErrInvalidDocument marks every reason ParseDocument rejects its input.
 var ErrInvalidDocument = errors.New("invalid policy document")
 
-// ParseDocument parses and minifies one policy document. It is strict where AWS is
+// ParseDocument parses one policy document and writes it in canonical minified form. It is strict where AWS is
 // lenient in surprising ways: duplicate object keys are rejected, because a duplicated
 // condition operator silently drops one of its clauses, and element names must be spelt
 // exactly.
@@ -91,7 +92,25 @@ func ParseDocument(name string, kind Kind, data []byte) (Document, error) {
 	if err != nil {
 		return Document{}, fmt.Errorf("%w %s: %v", ErrInvalidDocument, name, err)
 	}
-	return Document{Name: name, Kind: kind, JSON: buf.Bytes(), Policy: pol}, nil
+	canon, err := canonicalJSON(buf.Bytes())
+	if err != nil {
+		return Document{}, fmt.Errorf("%w %s: %v", ErrInvalidDocument, name, err)
+	}
+	return Document{Name: name, Kind: kind, JSON: canon, Policy: pol}, nil
+}
+
+// canonicalJSON writes a document the way Terraform's jsonencode(jsondecode(doc)) does,
+// so that what vend renders and what the org-guardrails module attaches are the same
+// bytes: minified, object keys sorted, <, >, &, U+2028 and U+2029 escaped (cty encodes
+// strings with encoding/json), numbers as written. The parsed Policy keeps document order.
+func canonicalJSON(doc []byte) ([]byte, error) {
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	return json.Marshal(v)
 }
 
 // jsonError explains why data is not JSON, with the byte offset when the decoder knows it.

@@ -24,7 +24,7 @@ output "templates" {
 }
 
 output "rendered_policies" {
-  description = "The selected policy documents as rendered and minified, by template name without -tagged, for review before enforcing; as JSON they equal what `vend scp render` prints (jsonencode sorts the keys). Empty until deployer_arns, tvm_function_arn and policy_parameter_arn are set."
+  description = "The selected policy documents as rendered and minified, by template name without -tagged, for review before enforcing; byte for byte what `vend scp render` prints for the same parameters. Empty until deployer_arns, tvm_function_arn and policy_parameter_arn are set."
   value       = local.rendered
 }
 
