@@ -83,6 +83,9 @@ func (l *loader) compile(d draft) *Policy {
 			if ei >= 0 {
 				p.cands[pi*p.words+ei/64] |= 1 << (ei % 64)
 			}
+			if rd.shown.RequireScope && p.profiles[pi].Narrowed() {
+				l.errorf(rd.path+".require_scope", rd.scopeNode, "profile %s has session policies of its own, and vend refuses a caller's scope on such a profile (AWS would allow what either allows), so no caller could meet this rule; drop require_scope or the profile's session policies", p.profiles[pi].Name)
+			}
 		}
 		for j, pattern := range rd.shown.Profiles {
 			matched := false
@@ -113,7 +116,7 @@ func (l *loader) compile(d draft) *Policy {
 // patterns: compilePrincipals compiles those for all rules at once.
 func compileRule(rd ruleDraft) compiledRule {
 	r := &rd.shown
-	c := compiledRule{name: r.Name, effect: r.Effect, reason: r.Reason, breakGlass: r.BreakGlass, approval: r.Approval, windows: rd.windows}
+	c := compiledRule{name: r.Name, effect: r.Effect, reason: r.Reason, breakGlass: r.BreakGlass, approval: r.Approval, scope: r.RequireScope, windows: rd.windows}
 	if c.reason == "" {
 		verb := "allowed"
 		if r.Effect == Deny {

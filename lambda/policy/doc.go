@@ -8,9 +8,12 @@
 // # Policy file
 //
 // A policy is one YAML document with a version (1), a mapping of profiles (name → role
-// ARN, optional max_duration 15m..1h and description) and an ordered list of rules. A
-// rule names the profiles, principals, caller accounts, caller organisations and time
-// windows it covers, and allows or denies. Loading is strict: unknown fields, duplicate
+// ARN, optional max_duration 15m..1h, description, and session policies that narrow
+// every vend of the profile: session_policy, an IAM policy document, and
+// session_policy_arns, managed policies; see package internal/sessionpolicy) and an
+// ordered list of rules. A rule names the profiles, principals, caller accounts, caller
+// organisations and time windows it covers, and allows or denies; an allow rule may be
+// break-glass, need approval, or require the caller's own scope (require_scope). Loading is strict: unknown fields, duplicate
 // keys, bad patterns and profile patterns that match no profile are errors, because a
 // typo in a security policy must not silently grant or refuse access.
 //

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -174,7 +175,7 @@ func TestEvaluate(t *testing.T) {
 			if d.Effect != wantEffect || d.UnknownProfile || d.PolicyHash != p.Hash() {
 				t.Errorf("decision %+v", d)
 			}
-			if prof, _ := p.Profile(tt.req.Profile); d.Profile != prof {
+			if prof, _ := p.Profile(tt.req.Profile); !reflect.DeepEqual(d.Profile, prof) {
 				t.Errorf("profile %+v; want %+v", d.Profile, prof)
 			}
 		})
@@ -186,7 +187,7 @@ func TestEvaluateUnknownProfile(t *testing.T) {
 	for _, name := range []string{"prod", "Prod-Admin", "", "prod-admin ", "../etc"} {
 		d := p.Evaluate(Request{PrincipalARN: admin, AccountID: "111111111111", Profile: name, Time: time.Now()})
 		want := Decision{Effect: Deny, Rule: DefaultDenyRule, Reason: reasonUnknownProfile, UnknownProfile: true, PolicyHash: p.Hash()}
-		if d != want {
+		if !reflect.DeepEqual(d, want) {
 			t.Errorf("Evaluate(%q) = %+v; want %+v", name, d, want)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -85,7 +86,7 @@ func TestParseErrors(t *testing.T) {
 		{"duplicate profile", strings.Replace(withRules(okRule), "  readonly:", "  prod-admin:", 1), []string{"profiles.prod-admin: duplicate key; first defined on line 3 (line 5)"}},
 		{"bad profile name", "version: 1\nprofiles:\n  -bad:\n    role_arn: arn:aws:iam::111111111111:role/x\n", []string{`profiles["-bad"]: invalid profile name: want 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit (line 3)`}},
 		{"profile name too long", "version: 1\nprofiles:\n  " + strings.Repeat("a", 65) + ":\n    role_arn: arn:aws:iam::111111111111:role/x\n", []string{"invalid profile name"}},
-		{"unknown profile field", "version: 1\nprofiles:\n  a:\n    role_arn: arn:aws:iam::111111111111:role/x\n    roleArn: x\n", []string{"profiles.a.roleArn: unknown field; known fields are role_arn, max_duration, description (line 5)"}},
+		{"unknown profile field", "version: 1\nprofiles:\n  a:\n    role_arn: arn:aws:iam::111111111111:role/x\n    roleArn: x\n", []string{"profiles.a.roleArn: unknown field; known fields are role_arn, max_duration, description, session_policy, session_policy_arns (line 5)"}},
 		{"missing role ARN", "version: 1\nprofiles:\n  a:\n    description: no role\n", []string{"profiles.a.role_arn: missing (line 3)"}},
 		{"profile without body", "version: 1\nprofiles:\n  a:\n", []string{"profiles.a: must not be empty (line 3)"}},
 		{"role ARN short account", "version: 1\nprofiles:\n  a: {role_arn: \"arn:aws:iam::11111111111:role/x\"}\n", []string{`profiles.a.role_arn: "arn:aws:iam::11111111111:role/x" is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME) (line 3)`}},
@@ -99,7 +100,7 @@ func TestParseErrors(t *testing.T) {
 		{"max_duration fractional", "version: 1\nprofiles:\n  a: {role_arn: \"arn:aws:iam::111111111111:role/x\", max_duration: 20m0.5s}\n", []string{"is not a whole number of seconds"}},
 		{"rules not a list", baseProfiles[:len(baseProfiles)-len("rules:\n")] + "rules: {a: 1}\n", []string{"rules: must be a list of rules (line 7)"}},
 		{"rule not a mapping", withRules("  - just a string\n"), []string{"rules[0]: must be a mapping, not a single value (line 8)"}},
-		{"unknown rule field", withRules(okRule + "    efect: deny\n"), []string{"rules[0].efect: unknown field; known fields are name, effect, principals, accounts, org_ids, profiles, time_windows, reason, break_glass, approval (line 12)"}},
+		{"unknown rule field", withRules(okRule + "    efect: deny\n"), []string{"rules[0].efect: unknown field; known fields are name, effect, principals, accounts, org_ids, profiles, time_windows, reason, break_glass, approval, require_scope (line 12)"}},
 		{"break_glass not a bool", withRules(okRule + "    break_glass: yes\n"), []string{`rules[0].break_glass: must be true or false, not "yes" (line 12)`}},
 		{"break_glass quoted", withRules(okRule + "    break_glass: \"true\"\n"), []string{`rules[0].break_glass: must be true or false, not "true" (line 12)`}},
 		{"break_glass capitalised", withRules(okRule + "    break_glass: True\n"), []string{`rules[0].break_glass: must be true or false, not "True" (line 12)`}},
@@ -213,7 +214,7 @@ rules:
 	}
 	// One line per problem, ordered by line, after the "invalid policy: " prefix.
 	want := []string{
-		`invalid policy: profiles.a.extra: unknown field; known fields are role_arn, max_duration, description (line 3)`,
+		`invalid policy: profiles.a.extra: unknown field; known fields are role_arn, max_duration, description, session_policy, session_policy_arns (line 3)`,
 		`profiles.a.role_arn: "arn:aws:iam::1:role/x" is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME) (line 3)`,
 		`profiles.a.max_duration: 2h is outside 15m..1h (STS role chaining allows at most an hour) (line 3)`,
 		`rules[0].effect: unknown effect "maybe"; want allow or deny (line 6)`,
@@ -224,7 +225,7 @@ rules:
 		`rules[0].time_windows[0].end: "25:00" is not a time of day; want HH:MM (24-hour), e.g. 08:00 (line 10)`,
 		`rules[0].time_windows[0].timezone: unknown time zone "Europe/Berln" (line 10)`,
 		`rules[1].name: duplicate rule name "r1"; rules[0] on line 5 has it already (line 11)`,
-		`rules[1].extra: unknown field; known fields are name, effect, principals, accounts, org_ids, profiles, time_windows, reason, break_glass, approval (line 15)`,
+		`rules[1].extra: unknown field; known fields are name, effect, principals, accounts, org_ids, profiles, time_windows, reason, break_glass, approval, require_scope (line 15)`,
 	}
 	if got := strings.Split(err.Error(), "\n"); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -332,7 +333,7 @@ rules:
 	if got := p.Profiles(); fmt.Sprint(got) != fmt.Sprint(wantProfiles) {
 		t.Errorf("Profiles = %+v; want %+v (sorted, default 1h)", got, wantProfiles)
 	}
-	if got, ok := p.Profile("zeta"); !ok || got != wantProfiles[1] {
+	if got, ok := p.Profile("zeta"); !ok || !reflect.DeepEqual(got, wantProfiles[1]) {
 		t.Errorf("Profile(zeta) = %+v, %v", got, ok)
 	}
 	if _, ok := p.Profile("nope"); ok {

@@ -35,7 +35,15 @@ type Profile struct {
 	RoleARN     string
 	Description string
 	MaxDuration time.Duration // 15m..1h; 1h when the file does not say
+	// SessionPolicy (compact JSON, "" for none) and SessionPolicyARNs are session
+	// policies every vend of the profile passes to sts:AssumeRole, so that one broad role
+	// serves narrower profiles. They are checked by package sessionpolicy as they load.
+	SessionPolicy     string
+	SessionPolicyARNs []string
 }
+
+// Narrowed says the profile carries session policies of its own.
+func (p Profile) Narrowed() bool { return p.SessionPolicy != "" || len(p.SessionPolicyARNs) > 0 }
 
 // Rule is a rule as written in the policy file, for display. Nil Accounts, OrgIDs or
 // TimeWindows mean "any": the field was left out. A field written without a value, or as
@@ -55,7 +63,10 @@ type Rule struct {
 	// Approval, when set, says the rule vends only within a grant that approvers gave
 	// to a request (vend request).
 	Approval *Approval
-	Line     int // line of the rule in the policy file
+	// RequireScope says the rule vends only to a caller who narrows the session with a
+	// scope of its own (vend --scope or --scope-arn).
+	RequireScope bool
+	Line         int // line of the rule in the policy file
 }
 
 // Approval is what a rule that needs approval asks for: Count approvals from callers
@@ -143,6 +154,8 @@ type Decision struct {
 	// Approval is set when the deciding allow rule needs approval: the TVM vends only
 	// within an approved grant. It is the policy's own value: do not change it.
 	Approval *Approval
+	// RequireScope says the deciding allow rule vends only to a caller who gives a scope.
+	RequireScope bool
 }
 
 // Policy is a loaded, validated policy. It is immutable and safe for concurrent use.
@@ -260,6 +273,7 @@ type compiledRule struct {
 	reason     string // never empty: defaults to "allowed by rule NAME" / "denied by rule NAME"
 	breakGlass bool
 	approval   *Approval
+	scope      bool // require_scope
 	principals []arnPattern
 	accounts   stringSet
 	orgs       stringSet
@@ -452,8 +466,9 @@ func (p *Policy) Evaluate(r Request) Decision {
 					Reason:     rule.reason,
 					Profile:    p.profiles[pi],
 					PolicyHash: p.hash,
-					BreakGlass: rule.breakGlass,
-					Approval:   rule.approval,
+					BreakGlass:   rule.breakGlass,
+					Approval:     rule.approval,
+					RequireScope: rule.scope,
 				}
 			}
 		}

@@ -35,8 +35,8 @@ var weekdays = map[string]time.Weekday{
 // Known fields of each mapping, in the order the error message lists them.
 var (
 	topFields      = []string{"version", "profiles", "rules", "administrators"}
-	profileFields  = []string{"role_arn", "max_duration", "description"}
-	ruleFields     = []string{"name", "effect", "principals", "accounts", "org_ids", "profiles", "time_windows", "reason", "break_glass", "approval"}
+	profileFields  = []string{"role_arn", "max_duration", "description", "session_policy", "session_policy_arns"}
+	ruleFields     = []string{"name", "effect", "principals", "accounts", "org_ids", "profiles", "time_windows", "reason", "break_glass", "approval", "require_scope"}
 	windowFields   = []string{"days", "start", "end", "timezone"}
 	approvalFields = []string{"approvers", "approvals", "grant"}
 )
@@ -63,8 +63,9 @@ type ruleDraft struct {
 	path     string
 	shown    Rule
 	windows  []window     // shown.TimeWindows, compiled as they load
-	patNodes []*yaml.Node // one per shown.Profiles entry, for "matches no profile" errors
-	nameNode *yaml.Node
+	patNodes  []*yaml.Node // one per shown.Profiles entry, for "matches no profile" errors
+	nameNode  *yaml.Node
+	scopeNode *yaml.Node // require_scope, for errors that compile finds
 }
 
 func (l *loader) load(root *yaml.Node) draft {
@@ -163,6 +164,7 @@ func (l *loader) loadProfiles(n *yaml.Node) []Profile {
 				p.Description = s
 			}
 		}
+		l.loadSessionPolicies(path, f, &p)
 		profiles = append(profiles, p)
 	}
 	return profiles
@@ -289,6 +291,20 @@ func (l *loader) loadRule(path string, item *yaml.Node) (ruleDraft, bool) {
 				l.errorf(path+".break_glass", v, "only an allow rule can be break-glass: a deny rule never vends")
 			default:
 				r.BreakGlass = s == "true"
+			}
+		}
+	}
+
+	if v := l.optional(path, f, "require_scope", "; write true, or leave the field out"); v != nil {
+		rd.scopeNode = l.resolve(v)
+		if s, ok := l.str(path+".require_scope", v); ok {
+			switch {
+			case l.resolve(v).ShortTag() != "!!bool" || s != "true" && s != "false":
+				l.errorf(path+".require_scope", v, "must be true or false, not %q", s)
+			case r.Effect == Deny && s == "true":
+				l.errorf(path+".require_scope", v, "only an allow rule can require a scope: a deny rule never vends")
+			default:
+				r.RequireScope = s == "true"
 			}
 		}
 	}
