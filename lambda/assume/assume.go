@@ -54,6 +54,12 @@ func (a *Assumer) AssumeRole(ctx context.Context, in tvm.AssumeInput) (tvm.Crede
 	if in.SourceIdentity != "" {
 		input.SourceIdentity = aws.String(in.SourceIdentity)
 	}
+	if in.Policy != "" {
+		input.Policy = aws.String(in.Policy)
+	}
+	for _, a := range in.PolicyARNs {
+		input.PolicyArns = append(input.PolicyArns, ststypes.PolicyDescriptorType{Arn: aws.String(a)})
+	}
 	for _, t := range in.Tags {
 		input.Tags = append(input.Tags, ststypes.Tag{Key: aws.String(t.Key), Value: aws.String(t.Value)})
 	}

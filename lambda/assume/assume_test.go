@@ -102,6 +102,23 @@ func TestAssumeRoleInput(t *testing.T) {
 	if len(g.Tags) != 1 || aws.ToString(g.Tags[0].Key) != "vend-profile" || aws.ToString(g.Tags[0].Value) != "deploy" {
 		t.Errorf("tags = %+v", g.Tags)
 	}
+	if g.Policy != nil || g.PolicyArns != nil {
+		t.Errorf("session policies without any asked: %v %v", g.Policy, g.PolicyArns)
+	}
+
+	t.Run("session policies", func(t *testing.T) {
+		scoped := in
+		scoped.Policy = `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}`
+		scoped.PolicyARNs = []string{"arn:aws:iam::aws:policy/ReadOnlyAccess", "arn:aws:iam::123456789012:policy/p"}
+		if _, err := New(api).AssumeRole(context.Background(), scoped); err != nil {
+			t.Fatal(err)
+		}
+		g := api.got
+		if aws.ToString(g.Policy) != scoped.Policy || len(g.PolicyArns) != 2 ||
+			aws.ToString(g.PolicyArns[0].Arn) != scoped.PolicyARNs[0] || aws.ToString(g.PolicyArns[1].Arn) != scoped.PolicyARNs[1] {
+			t.Errorf("Policy %q, PolicyArns %+v", aws.ToString(g.Policy), g.PolicyArns)
+		}
+	})
 
 	t.Run("no credentials", func(t *testing.T) {
 		_, err := New(&fakeAPI{out: &sts.AssumeRoleOutput{}}).AssumeRole(context.Background(), in)

@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -138,6 +139,9 @@ type record struct {
 	breakGlass     bool
 	alerted        bool
 	accessRequest  string // the access request a vend used or a route acted on
+	sessionPolicy  string // whose session policies a vend passed: profile, caller or ""
+	scopeSHA256    string // the inline session policy's SHA-256, never the document
+	scopeARNs      []string
 	revokedCaller  string // whose sessions a revocation ended
 	err            error
 }
@@ -257,7 +261,7 @@ func (h *Handler) route(ctx context.Context, c identity.Caller, req Request, rec
 func (h *Handler) credentials(ctx context.Context, c identity.Caller, req Request, rec *record) response {
 	rec.profile = req.Profile
 	rec.justification = req.Reason
-	res, err := h.svc.Credentials(ctx, c, tvm.CredentialsRequest{Profile: req.Profile, Duration: req.Duration, RequestID: rec.requestID, Reason: req.Reason})
+	res, err := h.svc.Credentials(ctx, c, tvm.CredentialsRequest{Profile: req.Profile, Duration: req.Duration, RequestID: rec.requestID, Reason: req.Reason, Scope: req.Scope})
 	rec.breakGlass, rec.alerted, rec.accessRequest = res.Decision.BreakGlass, res.Alerted, res.AccessRequestID
 	rec.sourceIdentity = res.SourceIdentity
 	rec.policyHash = res.PolicyHash
@@ -265,6 +269,11 @@ func (h *Handler) credentials(ctx context.Context, c identity.Caller, req Reques
 	rec.rule = res.Decision.Rule
 	rec.reason = res.Decision.Reason
 	rec.duration = res.DurationSeconds
+	// The scope's hash and ARNs, never its document: the log names what was passed.
+	rec.sessionPolicy, rec.scopeSHA256, rec.scopeARNs = res.SessionPolicy, req.Scope.SHA256(), req.Scope.ARNs
+	if res.SessionPolicy == "profile" {
+		rec.scopeSHA256, rec.scopeARNs = res.ScopeSHA256, res.ScopeARNs
+	}
 	if err != nil {
 		return h.coreError(rec, err)
 	}
@@ -280,6 +289,7 @@ func (h *Handler) credentials(ctx context.Context, c identity.Caller, req Reques
 		RoleARN:         res.Profile.RoleARN,
 		Profile:         res.Profile.Name,
 		AccessRequestID: res.AccessRequestID,
+		ScopeSHA256:     res.ScopeSHA256,
 	}
 	return h.ok(rec, body, map[string]string{wire.HeaderSourceIdentity: res.SourceIdentity})
 }
@@ -361,6 +371,19 @@ func (h *Handler) coreError(rec *record, err error) response {
 			Message: "this profile is break-glass: give a reason (vend --reason TEXT) and the TVM vends, and alerts",
 			Rule:    rec.rule,
 		}, nil)
+	case errors.Is(err, tvm.ErrScopeRequired):
+		return h.failWith(rec, wire.Error{
+			Code:    wire.CodeScopeRequired,
+			Message: "the rule allows you this profile only with a scope of your own: narrow the session with vend --scope POLICY.json (or --scope-arn ARN)",
+			Rule:    rec.rule,
+		}, nil)
+	case errors.Is(err, tvm.ErrInvalidScope):
+		msg := "the scope cannot be used for this profile"
+		var se *tvm.ScopeError
+		if errors.As(err, &se) {
+			msg = se.Msg
+		}
+		return h.fail(rec, wire.CodeInvalidScope, msg, nil)
 	case errors.Is(err, tvm.ErrEventsUnavailable):
 		return h.fail(rec, wire.CodeEventsUnavailable, "the TVM could not raise the alert a break-glass vend needs, so it vended nothing; retry, or ask the TVM's operators to check its events topic", retryAfter(time.Second))
 	case errors.Is(err, tvm.ErrApprovalRequired):
@@ -464,7 +487,7 @@ func decision(rec *record) string {
 	switch {
 	case rec.status > 0 && rec.status < 400:
 		return "allow"
-	case rec.code == wire.CodeAccessDenied, rec.code == wire.CodePolicyInvalid, rec.code == wire.CodeReasonRequired,
+	case rec.code == wire.CodeAccessDenied, rec.code == wire.CodePolicyInvalid, rec.code == wire.CodeReasonRequired, rec.code == wire.CodeScopeRequired,
 		rec.code == wire.CodeApprovalRequired, rec.code == wire.CodeSelfApproval, rec.code == wire.CodeNotAnApprover,
 		rec.code == wire.CodeUnknownProfile, rec.code == wire.CodeUnauthenticated:
 		return "deny"
@@ -502,6 +525,9 @@ func (h *Handler) logDecision(ctx context.Context, rec *record, start time.Time)
 		slog.Bool("break_glass", rec.breakGlass),
 		slog.Bool("alerted", rec.alerted),
 		slog.String("access_request_id", rec.accessRequest),
+		slog.String("session_policy", rec.sessionPolicy),
+		slog.String("scope_sha256", rec.scopeSHA256),
+		slog.String("scope_arns", truncate(strings.Join(rec.scopeARNs, ","), maxLogField)),
 		slog.Float64("latency_ms", latency),
 		slog.String("tvm_version", h.version),
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/vend-tvm/vend/internal/sessionpolicy"
 	"github.com/vend-tvm/vend/lambda/identity"
 	"github.com/vend-tvm/vend/lambda/policy"
 	"github.com/vend-tvm/vend/lambda/tvm"
@@ -15,7 +16,7 @@ import (
 
 // Request size limits. Real requests are a few dozen bytes of query and no body.
 const (
-	MaxQueryBytes = 2048
+	MaxQueryBytes = 8192
 	MaxBodyBytes  = 1024
 )
 
@@ -86,6 +87,9 @@ type Request struct {
 	Duration string
 	// Reason is the caller's justification, checked by wire.CheckReason; "" when absent.
 	Reason string
+	// Scope is the caller's session policies for RouteCredentials, checked by
+	// sessionpolicy; empty when none was given.
+	Scope sessionpolicy.Scope
 	// Method is GET or POST (RouteRequests takes both).
 	Method string
 	// ID and Comment are set for RouteApprove and RouteReject, and for RouteRevoke with
@@ -257,6 +261,37 @@ func ParseRequest(e *Event) (Request, *RequestError) {
 		}
 		req.Reason = rs[0]
 	}
+	if route == RouteCredentials {
+		return parseScope(req, q)
+	}
+	return req, nil
+}
+
+// parseScope reads the caller's scope: an inline session policy (base64url JSON, at
+// most once) and managed policy ARNs. Its errors quote no more of the input than
+// sessionpolicy does.
+func parseScope(req Request, q url.Values) (Request, *RequestError) {
+	invalid := func(msg string) *RequestError {
+		return refuse(wire.CodeInvalidScope, msg).withProfile(req.Profile)
+	}
+	var s sessionpolicy.Scope
+	if docs, ok := q[wire.QueryScope]; ok {
+		if len(docs) > 1 {
+			return req, invalid("scope given more than once; give one document (its statements can say everything)")
+		}
+		raw, err := base64.RawURLEncoding.DecodeString(docs[0])
+		if err != nil || docs[0] == "" {
+			return req, invalid("scope is not base64url without padding (vend encodes the document so)")
+		}
+		if s.Policy, err = sessionpolicy.ParseDocument(raw); err != nil {
+			return req, invalid("scope: " + strings.TrimPrefix(err.Error(), sessionpolicy.ErrInvalid.Error()+": "))
+		}
+	}
+	s.ARNs = q[wire.QueryScopeARN]
+	if err := s.Validate(); err != nil {
+		return req, invalid("scope: " + strings.TrimPrefix(err.Error(), sessionpolicy.ErrInvalid.Error()+": "))
+	}
+	req.Scope = s
 	return req, nil
 }
 

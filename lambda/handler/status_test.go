@@ -37,7 +37,7 @@ func TestErrorStatusesComeFromTheWireTable(t *testing.T) {
 		&tvm.ApprovalRequiredError{Rule: "r", Profile: "p"}, tvm.ErrApprovalNotNeeded, tvm.ErrRequestNotFound,
 		tvm.ErrRequestClosed, tvm.ErrSelfApproval, tvm.ErrNotApprover, tvm.ErrAlreadyDecided, tvm.ErrStateUnavailable,
 		tvm.ErrNotRevoker, tvm.ErrInvalidCaller, tvm.ErrRevocationUnavailable, &tvm.RevocationIncompleteError{Roles: []string{"r"}},
-		errors.New("anything else"),
+		&tvm.ScopeRequiredError{Rule: "agents"}, &tvm.ScopeError{Msg: "no"}, errors.New("anything else"),
 	} {
 		t.Run("core "+err.Error(), func(t *testing.T) { check(t, hs.h.coreError(&record{}, err)) })
 	}
@@ -52,6 +52,7 @@ func TestErrorStatusesComeFromTheWireTable(t *testing.T) {
 		"bad duration":      withQuery("profile=prod-readonly&duration=x"),
 		"repeated profile":  withQuery("profile=a&profile=b"),
 		"control in reason": withQuery("profile=prod-readonly&reason=a%0Ab"),
+		"scope not base64":  withQuery("profile=prod-readonly&scope=%7B%7D"),
 	} {
 		t.Run("edge "+name, func(t *testing.T) {
 			ev := loadEvent(t, "function-url-event.json")

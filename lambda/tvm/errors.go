@@ -35,7 +35,30 @@ var (
 	// ErrEventsUnavailable: the alert a break-glass vend must raise was not published
 	// (no events topic is configured, or publishing failed); nothing was vended.
 	ErrEventsUnavailable = errors.New("events unavailable")
+	// ErrScopeRequired: the deciding rule allows the request only with the caller's own
+	// scope, and none was given. The error is a *ScopeRequiredError naming the rule.
+	ErrScopeRequired = errors.New("scope required")
+	// ErrInvalidScope: the caller's scope cannot be used for this profile. The error is a
+	// *ScopeError, whose text is written for the caller.
+	ErrInvalidScope = errors.New("invalid scope")
 )
+
+// ScopeRequiredError names the rule that wants a scope.
+type ScopeRequiredError struct{ Rule string }
+
+func (e *ScopeRequiredError) Error() string { return "rule " + e.Rule + " requires a scope" }
+
+// Is makes errors.Is(err, ErrScopeRequired) true.
+func (e *ScopeRequiredError) Is(target error) bool { return target == ErrScopeRequired }
+
+// ScopeError says why a scope was refused, in words for the caller: it never quotes
+// the document.
+type ScopeError struct{ Msg string }
+
+func (e *ScopeError) Error() string { return e.Msg }
+
+// Is makes errors.Is(err, ErrInvalidScope) true.
+func (e *ScopeError) Is(target error) bool { return target == ErrInvalidScope }
 
 // Errors of the access workflows.
 var (

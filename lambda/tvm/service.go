@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/vend-tvm/vend/internal/arn"
+	"github.com/vend-tvm/vend/internal/sessionpolicy"
 	"github.com/vend-tvm/vend/lambda/identity"
 	"github.com/vend-tvm/vend/lambda/policy"
 	"github.com/vend-tvm/vend/lambda/wire"
@@ -30,6 +31,8 @@ const (
 	TagProfile   = "vend-profile"
 	// TagBreakGlass is set, to "true", only on sessions a break-glass rule vended.
 	TagBreakGlass = "vend-break-glass"
+	// TagScope is set on sessions the caller scoped with a document: its SHA-256 (hex).
+	TagScope = "vend-scope-sha256"
 )
 
 // Credentials are temporary credentials returned by an Assumer.
@@ -65,6 +68,10 @@ type AssumeInput struct {
 	SourceIdentity string
 	Duration       time.Duration
 	Tags           []Tag
+	// Policy ("" for none) and PolicyARNs are the session policies: the profile's, or
+	// the caller's scope, never both.
+	Policy     string
+	PolicyARNs []string
 }
 
 // Assumer calls sts:AssumeRole. Implementations return errors wrapping ErrThrottled,
@@ -89,6 +96,9 @@ type CredentialsRequest struct {
 	// Reason is the caller's justification, already checked by the edge; "" when none
 	// was given. Break-glass rules require one.
 	Reason string
+	// Scope is the caller's own session policies, checked by the edge with
+	// sessionpolicy (document, ARNs, size); empty when none was given.
+	Scope sessionpolicy.Scope
 }
 
 // Result is the outcome of Credentials. It is filled as far as the request got, also
@@ -109,6 +119,11 @@ type Result struct {
 	// approval.
 	AccessRequestID string
 	GrantedUntil    time.Time
+	// SessionPolicy says whose session policies the session got: "profile", "caller"
+	// or "" for none; ScopeSHA256 and ScopeARNs are what was passed.
+	SessionPolicy string
+	ScopeSHA256   string
+	ScopeARNs     []string
 }
 
 // ProfileDecision is one profile and the decision for the caller now. The profile's
@@ -326,6 +341,10 @@ func (s *Service) Credentials(ctx context.Context, c identity.Caller, req Creden
 	if !d.Allowed {
 		return res, &DeniedError{Rule: d.Rule, Reason: d.Reason}
 	}
+	sessionScope, err := s.sessionScope(d, req.Scope)
+	if err != nil {
+		return res, err
+	}
 	if d.BreakGlass && req.Reason == "" {
 		return res, &ReasonRequiredError{Rule: d.Rule}
 	}
@@ -352,6 +371,14 @@ func (s *Service) Credentials(ctx context.Context, c identity.Caller, req Creden
 		SessionName:    res.SessionName,
 		SourceIdentity: res.SourceIdentity,
 		Duration:       time.Duration(res.DurationSeconds) * time.Second,
+		Policy:         string(sessionScope.Policy),
+		PolicyARNs:     sessionScope.ARNs,
+	}
+	if !sessionScope.Empty() {
+		res.SessionPolicy, res.ScopeSHA256, res.ScopeARNs = "caller", sessionScope.SHA256(), sessionScope.ARNs
+		if d.Profile.Narrowed() {
+			res.SessionPolicy = "profile"
+		}
 	}
 	if s.sessionTags {
 		in.Tags = []Tag{
@@ -361,6 +388,9 @@ func (s *Service) Credentials(ctx context.Context, c identity.Caller, req Creden
 		}
 		if d.BreakGlass {
 			in.Tags = append(in.Tags, Tag{Key: TagBreakGlass, Value: "true"})
+		}
+		if res.SessionPolicy == "caller" && res.ScopeSHA256 != "" {
+			in.Tags = append(in.Tags, Tag{Key: TagScope, Value: res.ScopeSHA256})
 		}
 	}
 	creds, err := s.assumer.AssumeRole(ctx, in)
@@ -397,6 +427,30 @@ func (s *Service) Credentials(ctx context.Context, c identity.Caller, req Creden
 	}
 	res.Credentials = creds
 	return res, nil
+}
+
+// sessionScope decides the session policies of an allowed vend: the profile's own, or
+// the caller's scope, never both. AWS evaluates the session policies of one call as one
+// set, in which an Allow in any of them allows; a caller's scope beside a profile's
+// session policies would widen the profile, so it is refused. A rule that requires a
+// scope is refused without one.
+func (s *Service) sessionScope(d policy.Decision, scope sessionpolicy.Scope) (sessionpolicy.Scope, error) {
+	p := d.Profile
+	switch {
+	case scope.Empty() && d.RequireScope:
+		return scope, &ScopeRequiredError{Rule: d.Rule}
+	case scope.Empty():
+		return sessionpolicy.Scope{Policy: []byte(p.SessionPolicy), ARNs: p.SessionPolicyARNs}, nil
+	case p.Narrowed():
+		return scope, &ScopeError{Msg: "profile " + p.Name + " carries session policies of its own, and AWS would allow what either allows, so a scope cannot narrow it further; use the profile without a scope, or ask for a profile without session policies"}
+	}
+	account := arn.AccountOf(p.RoleARN)
+	for _, a := range scope.ARNs {
+		if acct := sessionpolicy.AccountOf(a); acct != "aws" && acct != account {
+			return scope, &ScopeError{Msg: fmt.Sprintf("managed policy %s is in account %s; a session policy must be in the role's account (%s) or an AWS managed policy", a, acct, account)}
+		}
+	}
+	return scope, nil
 }
 
 // Profiles lists every profile with the decision for caller c now. Role ARNs are given

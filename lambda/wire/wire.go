@@ -25,6 +25,11 @@ const (
 	// QueryReason is the caller's justification (vend --reason): required by
 	// break-glass rules, recorded in the decision line and events whenever given.
 	QueryReason = "reason"
+	// QueryScope is the caller's inline session policy (vend --scope): the compact JSON
+	// document, base64url-encoded without padding. QueryScopeARN, repeated, names managed
+	// session policies (vend --scope-arn). A scope can only narrow the session.
+	QueryScope    = "scope"
+	QueryScopeARN = "scope_arn"
 )
 
 // MaxReasonBytes bounds a justification: UTF-8 bytes, before percent-encoding.
@@ -58,6 +63,9 @@ type Credentials struct {
 	SourceIdentity string `json:"SourceIdentity,omitempty"`
 	RoleARN        string `json:"RoleArn,omitempty"`
 	Profile        string `json:"Profile,omitempty"`
+	// ScopeSHA256 is the SHA-256 of the inline session policy the session got (the
+	// caller's scope or the profile's), for the caller to check.
+	ScopeSHA256 string `json:"ScopeSha256,omitempty"`
 	// AccessRequestID is set when an approved request's grant allowed the vend: such
 	// credentials are not kept in the CLI's disk cache, so that a revoked grant is felt
 	// at the next command.
@@ -126,6 +134,8 @@ const (
 	CodePolicyUnavailable     = "policy_unavailable"
 	CodeInvalidReason         = "invalid_reason"
 	CodeReasonRequired        = "reason_required"
+	CodeInvalidScope          = "invalid_scope"
+	CodeScopeRequired         = "scope_required"
 	CodeEventsUnavailable     = "events_unavailable"
 	CodeApprovalRequired      = "approval_required"
 	CodeApprovalNotNeeded     = "approval_not_needed"
@@ -175,6 +185,8 @@ var codes = []CodeInfo{
 	{Code: CodePolicyUnavailable, Status: 503, Meaning: "the policy could not be fetched: none cached, the parameter gone or unreadable, or stale past the bound"},
 	{Code: CodeInvalidReason, Status: 400, Meaning: "reason empty, longer than 512 bytes, not UTF-8, or holding control characters"},
 	{Code: CodeReasonRequired, Status: 403, Meaning: "a break-glass rule allows this request only with a reason"},
+	{Code: CodeInvalidScope, Status: 400, Meaning: "the scope is not a session policy the TVM passes: not valid, over AWS's limits, or on a profile with session policies of its own"},
+	{Code: CodeScopeRequired, Status: 403, Meaning: "the rule allows this caller only with a scope of their own (vend --scope or --scope-arn)"},
 	{Code: CodeEventsUnavailable, Status: 503, Meaning: "the alert a break-glass vend must raise could not be published; nothing was vended"},
 	{Code: CodeApprovalRequired, Status: 403, Meaning: "the rule needs an approved request and the caller has no grant"},
 	{Code: CodeApprovalNotNeeded, Status: 409, Meaning: "a request for a profile the caller may vend without one"},
