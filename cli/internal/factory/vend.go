@@ -17,6 +17,7 @@ import (
 	"github.com/vend-tvm/vend/cli/internal/credcache"
 	"github.com/vend-tvm/vend/cli/internal/credserver"
 	"github.com/vend-tvm/vend/cli/internal/tvmclient"
+	"github.com/vend-tvm/vend/internal/sessionpolicy"
 	"github.com/vend-tvm/vend/lambda/wire"
 )
 
@@ -42,8 +43,8 @@ type Vended struct {
 const CacheHelp = `vend keeps credentials in a private disk cache (mode 0600 files in a 0700 directory
 under your user cache directory), shared by credential-process, exec, export and serve
 and keyed by the TVM URL, your base identity (the access key that signs), the profile,
-the duration and the --reason. Cached credentials are used while more than 16 minutes remain, so
-that no SDK gets them inside its refresh window; sessions shorter than 20 minutes are
+the duration, the --reason and the scope. Cached credentials are used while more than 16
+minutes remain, so that no SDK gets them inside its refresh window; sessions shorter than 20 minutes are
 used while their lifetime less 4 minutes remains, and never with 11 minutes or less.
 
 A cache hit makes no TVM call: the TVM allowed an earlier request, and a policy change
@@ -71,13 +72,16 @@ func (f *Factory) Vend(ctx context.Context, profile string, vf VendFlags) (*Vend
 	if err != nil {
 		return nil, err
 	}
-	src := &tvmSource{f: f, settings: s, profile: profile, reason: vf.Reason}
+	if err := vf.Scope.Validate(); err != nil {
+		return nil, fmt.Errorf("--scope/--scope-arn: %s", strings.TrimPrefix(err.Error(), sessionpolicy.ErrInvalid.Error()+": "))
+	}
+	src := &tvmSource{f: f, settings: s, profile: profile, reason: vf.Reason, scope: vf.Scope}
 	if !vf.NoCache {
 		src.cache = f.fileCache()
 	}
 	if src.cache != nil {
 		if hint, ok := tvmclient.PredictBase(f.Getenv, s.BaseProfile); ok {
-			if key, ok := hintKey(s, profile, vf.Reason, hint); ok {
+			if key, ok := hintKey(s, profile, src.keyed(), hint); ok {
 				if creds, ok := src.cache.GetFresh(key); ok {
 					return &Vended{Settings: s, Credentials: creds, Cached: true, Source: src, Profile: profile, Notices: f.IOStreams.ErrOut}, nil
 				}
@@ -176,28 +180,34 @@ func (f *Factory) fileCache() *credcache.FileCache {
 }
 
 // hintKey is the cache key for a profile's credentials signed for by hint's identity.
-func hintKey(s config.Settings, profile, reason string, hint tvmclient.BaseHint) (string, bool) {
+func hintKey(s config.Settings, profile string, extra []string, hint tvmclient.BaseHint) (string, bool) {
 	u, err := tvmclient.ParseServerURL(s.RemoteServer)
 	if err != nil {
 		return "", false // connecting reports it
 	}
-	return credcache.CacheKey(withReason([]string{hintKeyVersion, u.String(), profile, hint.Basis, strconv.Itoa(s.Duration.Seconds())}, reason)...), true
+	return credcache.CacheKey(append([]string{hintKeyVersion, u.String(), profile, hint.Basis, strconv.Itoa(s.Duration.Seconds())}, extra...)...), true
 }
 
 // loadedKey is the cache key for a profile's credentials signed for by the loaded base
 // access key ID: the key credential-process has always used.
-func loadedKey(url string, s config.Settings, profile, reason, accessKeyID string) string {
-	return credcache.CacheKey(withReason([]string{url, profile, accessKeyID, strconv.Itoa(s.Duration.Seconds())}, reason)...)
+func loadedKey(url string, s config.Settings, profile string, extra []string, accessKeyID string) string {
+	return credcache.CacheKey(append([]string{url, profile, accessKeyID, strconv.Itoa(s.Duration.Seconds())}, extra...)...)
 }
 
-// withReason adds a reason to a key's parts. Credentials vended with one reason are
-// reused only for the same reason: a new reason reaches the TVM, its log and, on a
-// break-glass profile, a new alert. Keys without a reason are what they always were.
-func withReason(parts []string, reason string) []string {
-	if reason == "" {
-		return parts
+// keyed is what a key adds for the request's reason and scope. Credentials vended with
+// one reason are reused only for the same reason: a new reason reaches the TVM, its log
+// and, on a break-glass profile, a new alert. Credentials vended with a scope are
+// reused only for the same scope, and never for an unscoped request. Keys without
+// either are what they always were.
+func (s *tvmSource) keyed() []string {
+	var extra []string
+	if s.reason != "" {
+		extra = append(extra, "reason", s.reason)
 	}
-	return append(parts, "reason", reason)
+	if !s.scope.Empty() {
+		extra = append(extra, "scope", s.scope.Key())
+	}
+	return extra
 }
 
 // tvmSource is the TVM as an aws.CredentialsProvider for one profile, behind the disk
@@ -207,6 +217,7 @@ type tvmSource struct {
 	settings config.Settings
 	profile  string
 	reason   string
+	scope    sessionpolicy.Scope
 	cache    *credcache.FileCache // nil: no disk cache
 
 	mu       sync.Mutex
@@ -269,15 +280,15 @@ func (s *tvmSource) connect(ctx context.Context) error {
 			return &tvmclient.BaseCredentialsError{Err: err}
 		}
 		after, still := tvmclient.PredictBase(s.f.Getenv, s.settings.BaseProfile)
-		key, ok := hintKey(s.settings, s.profile, s.reason, before)
+		key, ok := hintKey(s.settings, s.profile, s.keyed(), before)
 		if predicted && still && after == before && before.Confirms(base) && ok {
 			s.key, s.hinted = key, true
 		} else {
-			s.key = loadedKey(remote.Client.URL(), s.settings, s.profile, s.reason, base.AccessKeyID)
+			s.key = loadedKey(remote.Client.URL(), s.settings, s.profile, s.keyed(), base.AccessKeyID)
 		}
 	}
 	s.provider = &tvmclient.Provider{Client: remote.Client, Request: tvmclient.Request{
-		Profile: s.profile, Duration: time.Duration(s.settings.Duration), Reason: s.reason,
+		Profile: s.profile, Duration: time.Duration(s.settings.Duration), Reason: s.reason, Scope: s.scope,
 	}}
 	return nil
 }

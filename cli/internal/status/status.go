@@ -100,7 +100,7 @@ func IsDenied(err error) bool {
 		return false
 	}
 	switch wireErr.Code {
-	case wire.CodeAccessDenied, wire.CodeReasonRequired, wire.CodeApprovalRequired, wire.CodeSelfApproval, wire.CodeNotAnApprover, wire.CodeNotARevoker:
+	case wire.CodeAccessDenied, wire.CodeReasonRequired, wire.CodeScopeRequired, wire.CodeApprovalRequired, wire.CodeSelfApproval, wire.CodeNotAnApprover, wire.CodeNotARevoker:
 		return true
 	}
 	return false

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
+	"github.com/vend-tvm/vend/internal/sessionpolicy"
 	"github.com/vend-tvm/vend/lambda/wire"
 )
 
@@ -206,6 +208,8 @@ type Request struct {
 	// Reason is the caller's justification ("" for none): break-glass rules require one,
 	// and the TVM records it whenever it is given.
 	Reason string
+	// Scope is the caller's session policies (--scope, --scope-arn); empty for none.
+	Scope sessionpolicy.Scope
 }
 
 // Credentials asks the TVM for credentials of a vend profile.
@@ -217,6 +221,12 @@ func (c *Client) Credentials(ctx context.Context, r Request) (*wire.Credentials,
 	}
 	if r.Reason != "" {
 		q.Set(wire.QueryReason, r.Reason)
+	}
+	if len(r.Scope.Policy) > 0 {
+		q.Set(wire.QueryScope, base64.RawURLEncoding.EncodeToString(r.Scope.Policy))
+	}
+	if len(r.Scope.ARNs) > 0 {
+		q[wire.QueryScopeARN] = r.Scope.ARNs
 	}
 	var out wire.Credentials
 	if err := c.get(ctx, wire.PathCredentials, q, &out); err != nil {

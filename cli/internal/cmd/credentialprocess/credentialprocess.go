@@ -54,7 +54,10 @@ window. Errors go to stderr, which the AWS CLI shows.
   aws --profile deploy sts get-caller-identity
 
   # 30-minute credentials from a specific TVM
-  credential_process = vend credential-process --duration 30m --remote-server https://ID.lambda-url.eu-west-1.on.aws deploy`,
+  credential_process = vend credential-process --duration 30m --remote-server https://ID.lambda-url.eu-west-1.on.aws deploy
+
+  # A CI profile narrowed to what the job needs (the path must be absolute here)
+  credential_process = vend credential-process --scope /etc/ci/deploy-scope.json deploy`,
 		Args: output.OneProfile("credential-process", "Example (~/.aws/config):\n  credential_process = vend credential-process PROFILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Profile = args[0]

@@ -54,7 +54,11 @@ const example = `  # Run the AWS CLI with the deploy profile's credentials
   vend exec --token-file deploy -- ./deploy.sh
 
   # A break-glass profile vends only with a reason, and alerts
-  vend exec --reason 'INC-1234: payments are down' prod-admin -- ./rollback.sh`
+  vend exec --reason 'INC-1234: payments are down' prod-admin -- ./rollback.sh
+
+  # An agent gets only what its task needs: the session is the role narrowed to the
+  # policy in agent-scope.json (a scope can only remove permissions)
+  vend exec --scope agent-scope.json data -- ./agent run-report`
 
 // NewCmdExec returns the exec command. runF, when set, replaces execRun (tests).
 func NewCmdExec(f *factory.Factory, runF func(*ExecOptions) error) *cobra.Command {

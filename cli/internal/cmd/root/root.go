@@ -211,6 +211,22 @@ func PrintError(w io.Writer, cmd *cobra.Command, err error) {
 		}
 		return
 	}
+	if errors.As(err, &we) && we.Code == wire.CodeScopeRequired {
+		fmt.Fprintf(w, "vend: %s\n", strings.TrimSuffix(err.Error(), we.Error())+we.Message)
+		if we.Rule != "" {
+			fmt.Fprintf(w, "  rule:       %s (requires a scope)\n", we.Rule)
+		}
+		example := "vend exec --scope task-policy.json PROFILE -- COMMAND"
+		if cmd != nil {
+			example = cmd.CommandPath() + " --scope task-policy.json ..."
+		}
+		fmt.Fprintf(w, "  fix:        narrow the session to what the task needs: %s\n", example)
+		fmt.Fprintf(w, "              (check a scope first: vend policy scope-check --help)\n")
+		if we.RequestID != "" {
+			fmt.Fprintf(w, "  request ID: %s\n", we.RequestID)
+		}
+		return
+	}
 	if errors.As(err, &we) && we.Code == wire.CodeApprovalRequired {
 		fmt.Fprintf(w, "vend: %s\n", strings.TrimSuffix(err.Error(), we.Error())+we.Message)
 		if we.Rule != "" {
