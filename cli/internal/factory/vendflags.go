@@ -51,8 +51,13 @@ func (v *VendFlags) Register(fs *pflag.FlagSet, l Lifetime) {
 	fs.Var(&v.Duration, "duration", "lifetime of "+what+", 15m to 1h (default: the TVM's)")
 	fs.BoolVar(&v.NoCache, "no-cache", false, cacheHelp)
 	fs.Var((*reason)(&v.Reason), "reason", "why you need the access, one line (required by break-glass profiles; logged and sent with the alert)")
-	fs.Var((*scopeFile)(&v.Scope), "scope", "narrow the session to an IAM policy in this JSON file (a session policy: it can only remove permissions)")
-	fs.Var((*scopeARN)(&v.Scope), "scope-arn", "narrow the session to this managed policy too (repeatable; in the role's account, or AWS managed)")
+	RegisterScope(fs, &v.Scope)
+}
+
+// RegisterScope adds --scope FILE and --scope-arn ARN (repeatable) to fs, filling s.
+func RegisterScope(fs *pflag.FlagSet, s *sessionpolicy.Scope) {
+	fs.Var((*scopeFile)(s), "scope", "narrow the session to an IAM policy in this JSON file (a session policy: it can only remove permissions)")
+	fs.Var((*scopeARN)(s), "scope-arn", "narrow the session to this managed policy too (repeatable; in the role's account, or AWS managed)")
 }
 
 // scopeFile is --scope: the file is read and checked as the flag is parsed, so that a

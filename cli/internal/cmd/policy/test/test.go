@@ -13,8 +13,11 @@ import (
 	"github.com/vend-tvm/vend/cli/internal/iostreams"
 	"github.com/vend-tvm/vend/cli/internal/output"
 	"github.com/vend-tvm/vend/cli/internal/status"
+	"github.com/vend-tvm/vend/internal/arn"
+	"github.com/vend-tvm/vend/internal/sessionpolicy"
 	"github.com/vend-tvm/vend/lambda/identity"
 	"github.com/vend-tvm/vend/lambda/policy"
+	"github.com/vend-tvm/vend/lambda/wire"
 )
 
 // TestOptions are the dependencies and flags of `vend policy test`.
@@ -29,6 +32,8 @@ type TestOptions struct {
 	OrgID     string
 	At        time.Time // zero: now
 	Output    string
+	// Scope is the caller's scope to test with (--scope, --scope-arn).
+	Scope sessionpolicy.Scope
 }
 
 // NewCmdTest returns the test command. runF, when set, replaces testRun.
@@ -43,6 +48,12 @@ exactly as the TVM would, and show for every rule whether it matched and, if not
 first condition that failed. The account defaults to the one in the ARN; give
 --org-id when rules test organisation IDs, and --at to try another moment.
 
+It also shows the session policies the TVM would pass: the profile's own, or the
+caller's scope given with --scope and --scope-arn. A rule with require_scope refuses a
+caller without a scope, and a profile with session policies of its own refuses a
+caller's scope; both are shown as the TVM's refusal. What a scope lets the session do
+is vend policy scope-check's answer.
+
 vend prints ALLOW or DENY, the deciding rule and its reason, and exits 0 on allow and
 3 on deny.`,
 		Example: `  vend policy test policy.yaml \
@@ -50,7 +61,11 @@ vend prints ALLOW or DENY, the deciding rule and its reason, and exits 0 on allo
     --profile prod-deploy --at 2025-06-07T10:00:00+02:00
 
   vend policy test policy.yaml --principal arn:aws:iam::333333333333:user/scanner \
-    --profile prod-readonly --org-id o-abc123def4 -o json`,
+    --profile prod-readonly --org-id o-abc123def4 -o json
+
+  # An agent's request with the scope it will send
+  vend policy test policy.yaml --principal arn:aws:sts::444444444444:assumed-role/agent/run-7 \
+    --profile data --scope agent-scope.json`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return status.Usagef("test takes one policy file\n\nExample:\n  vend policy test policy.yaml --principal ARN --profile NAME")
@@ -87,6 +102,7 @@ vend prints ALLOW or DENY, the deciding rule and its reason, and exits 0 on allo
 	cmd.Flags().StringVar(&opts.AccountID, "account", "", "caller account ID (default: the ARN's)")
 	cmd.Flags().StringVar(&opts.OrgID, "org-id", "", "caller's organisation ID (default: none)")
 	cmd.Flags().StringVar(&at, "at", "", "time of the request, RFC 3339 (default: now)")
+	factory.RegisterScope(cmd.Flags(), &opts.Scope)
 	output.Register(cmd.Flags(), &opts.Output, []string{output.FormatText, output.FormatJSON})
 	return cmd
 }
@@ -113,6 +129,7 @@ type Result struct {
 	PolicyHash     string       `json:"policy_hash"`
 	BreakGlass     bool         `json:"break_glass"`
 	Approval       *Approval    `json:"approval,omitempty"`
+	Session        *Session     `json:"session,omitempty"`
 	Principal      string       `json:"principal"`
 	AccountID      string       `json:"account_id"`
 	OrgID          string       `json:"org_id,omitempty"`
@@ -125,6 +142,47 @@ type Approval struct {
 	Approvers    []string `json:"approvers"`
 	Approvals    int      `json:"approvals"`
 	GrantSeconds int      `json:"grant_seconds"`
+}
+
+// Session is what the session policies of an allowed request would be.
+type Session struct {
+	// Source is whose session policies the TVM passes: profile, caller, or "" (none).
+	Source string   `json:"source"`
+	SHA256 string   `json:"sha256,omitempty"`
+	ARNs   []string `json:"arns,omitempty"`
+	// ScopeRequired says the deciding rule needs the caller's scope.
+	ScopeRequired bool `json:"scope_required"`
+	// Refused is the TVM's error code when it would refuse for the scope
+	// (scope_required, invalid_scope), with Detail saying why.
+	Refused string `json:"refused,omitempty"`
+	Detail  string `json:"detail,omitempty"`
+}
+
+// session is what the TVM makes of the request's scope once the policy allowed it.
+func session(d policy.Decision, scope sessionpolicy.Scope) *Session {
+	if !d.Allowed {
+		return nil
+	}
+	s := &Session{ScopeRequired: d.RequireScope}
+	p := d.Profile
+	switch {
+	case scope.Empty() && d.RequireScope:
+		s.Refused, s.Detail = wire.CodeScopeRequired, "rule "+d.Rule+" allows this caller only with a scope of their own (--scope or --scope-arn)"
+	case scope.Empty() && p.Narrowed():
+		own := sessionpolicy.Scope{Policy: []byte(p.SessionPolicy), ARNs: p.SessionPolicyARNs}
+		s.Source, s.SHA256, s.ARNs = "profile", own.SHA256(), own.ARNs
+	case p.Narrowed():
+		s.Refused, s.Detail = wire.CodeInvalidScope, "profile "+p.Name+" carries session policies of its own, so the TVM refuses a caller's scope for it"
+	case !scope.Empty():
+		s.Source, s.SHA256, s.ARNs = "caller", scope.SHA256(), scope.ARNs
+		for _, a := range scope.ARNs {
+			if acct := sessionpolicy.AccountOf(a); acct != "aws" && acct != arn.AccountOf(p.RoleARN) {
+				s.Source, s.SHA256, s.ARNs = "", "", nil
+				s.Refused, s.Detail = wire.CodeInvalidScope, "managed policy "+a+" is not in the role's account nor AWS managed"
+			}
+		}
+	}
+	return s
 }
 
 // RuleResult is one rule's part in the decision.
@@ -160,6 +218,13 @@ func testRun(opts *TestOptions) error {
 	if a := d.Approval; a != nil {
 		res.Approval = &Approval{Approvers: a.Approvers, Approvals: a.Count, GrantSeconds: int(a.Grant / time.Second)}
 	}
+	if err := opts.Scope.Validate(); err != nil {
+		return status.Usagef("--scope/--scope-arn: %s", strings.TrimPrefix(err.Error(), sessionpolicy.ErrInvalid.Error()+": "))
+	}
+	res.Session = session(d, opts.Scope)
+	if res.Session != nil && res.Session.Refused != "" {
+		res.Allowed = false
+	}
 	for _, r := range p.Explain(req) {
 		res.Rules = append(res.Rules, RuleResult{
 			Rule: r.Rule, Effect: string(r.Effect), Line: r.Line,
@@ -175,10 +240,24 @@ func testRun(opts *TestOptions) error {
 	} else if err := write(opts, res); err != nil {
 		return err
 	}
-	if !d.Allowed {
+	if !res.Allowed {
 		return &status.ExitError{Code: status.Denied}
 	}
 	return nil
+}
+
+func describeSession(s *Session) string {
+	var parts []string
+	if s.SHA256 != "" {
+		parts = append(parts, "document sha256 "+s.SHA256)
+	}
+	if len(s.ARNs) > 0 {
+		parts = append(parts, "managed "+strings.Join(s.ARNs, ", "))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return ": " + strings.Join(parts, "; ")
 }
 
 func write(opts *TestOptions, r Result) error {
@@ -200,6 +279,16 @@ func write(opts *TestOptions, r Result) error {
 	}
 	if r.BreakGlass {
 		fmt.Fprintf(tw, "  break-glass:\tthe TVM vends only with a reason (--reason TEXT), and every vend raises an alert\n")
+	}
+	if s := r.Session; s != nil {
+		switch {
+		case s.Refused != "":
+			fmt.Fprintf(tw, "  scope:\trefused (%s): %s\n", s.Refused, s.Detail)
+		case s.Source == "":
+			fmt.Fprintf(tw, "  session:\tthe role's own permissions (no session policy)\n")
+		default:
+			fmt.Fprintf(tw, "  session:\tnarrowed by the %s's session policies%s\n", s.Source, describeSession(s))
+		}
 	}
 	org := r.OrgID
 	if org == "" {
