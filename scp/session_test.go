@@ -3,6 +3,8 @@ package scp
 import (
 	"strings"
 	"testing"
+
+	"github.com/vend-tvm/vend/internal/sessionpolicy"
 )
 
 func sessionDoc(t *testing.T, name string, kind Kind, text string) Document {
@@ -51,5 +53,27 @@ func TestEvaluateSession(t *testing.T) {
 	withPrincipal := sessionDoc(t, "bad", KindSession, `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}}`)
 	if r := EvaluateSession(Request{Principal: session, Action: "s3:GetObject", Resource: "*"}, role, []Document{withPrincipal}); r.Decision != Deny || r.Err == nil {
 		t.Errorf("a session policy with a principal: %s %v, want a fail-closed deny", r.Decision, r.Err)
+	}
+}
+
+// TestScopeProof decides sessionpolicy.Proof with this package's evaluator: the same
+// cases the cross-check puts to an independent evaluator and the end-to-end tests send
+// through vend exec --scope.
+func TestScopeProof(t *testing.T) {
+	p := sessionpolicy.Proof()
+	role := []Document{sessionDoc(t, "role", KindIdentity, string(p.Role))}
+	scope := []Document{sessionDoc(t, "scope", KindSession, string(p.Scope))}
+	for _, c := range p.Cases {
+		want := Deny
+		if c.Allowed {
+			want = Allow
+		}
+		r := EvaluateSession(Request{Principal: sessionpolicy.ProofRoleARN, Action: c.Action, Resource: c.Resource}, role, scope)
+		if r.Decision != want || r.Err != nil {
+			t.Errorf("%s: %s (%s, %v), want %s", c.Name, r.Decision, r.Reason, r.Err, want)
+		}
+		if unscoped := EvaluateIdentity(Request{Principal: sessionpolicy.ProofRoleARN, Action: c.Action, Resource: c.Resource}, role); !c.Allowed && c.Action != "iam:CreateUser" && unscoped.Decision != Allow {
+			t.Errorf("%s: the role alone denies it too (%s), so the case proves nothing about the scope", c.Name, unscoped.Reason)
+		}
 	}
 }

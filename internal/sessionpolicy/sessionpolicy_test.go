@@ -116,3 +116,23 @@ func TestScopeValidate(t *testing.T) {
 		t.Fatal("AccountOf")
 	}
 }
+
+func TestProofDocumentsAreValid(t *testing.T) {
+	p := Proof()
+	scope, err := ParseDocument(p.Scope)
+	if err != nil || string(scope) != string(p.Scope) {
+		t.Fatalf("the proof's scope is not a compact valid session policy: %v", err)
+	}
+	if _, err := ParseDocument(p.Role); err != nil {
+		t.Fatalf("the proof's role policy: %v", err)
+	}
+	allowed := 0
+	for _, c := range p.Cases {
+		if c.Allowed {
+			allowed++
+		}
+	}
+	if allowed == 0 || allowed == len(p.Cases) {
+		t.Fatal("the proof needs calls both allowed and denied")
+	}
+}

@@ -2,10 +2,12 @@ package project
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"time"
 )
@@ -35,6 +37,9 @@ type Cmd struct {
 	Args []string
 	// Interactive connects the command to this process's standard input, for prompts.
 	Interactive bool
+	// OKExit lists exit statuses besides 0 that Output accepts, for commands whose
+	// answer is their output either way (vend policy scope-check exits 3 on a deny).
+	OKExit []int
 }
 
 // Run runs c with its output streamed, and wraps a failure with the command line.
@@ -55,6 +60,9 @@ func (r *Runner) Output(ctx context.Context, c Cmd) (string, error) {
 	cmd := r.command(ctx, c)
 	cmd.Stderr = r.Stderr
 	out, err := cmd.Output()
+	if ee, ok := errors.AsType[*exec.ExitError](err); ok && slices.Contains(c.OKExit, ee.ExitCode()) {
+		err = nil
+	}
 	if err != nil {
 		return "", fmt.Errorf("%s (in %s): %w", strings.Join(c.Args, " "), displayDir(c.Dir), err)
 	}

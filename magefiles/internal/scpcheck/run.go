@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/vend-tvm/vend/internal/sessionpolicy"
 	"github.com/vend-tvm/vend/magefiles/internal/project"
 )
 
@@ -57,6 +58,16 @@ func Run(ctx context.Context, r *project.Runner) error {
 		})
 		errs = append(errs, err)
 	}
+	errs = append(errs, r.Step("cross-check a scoped session", func() error {
+		rep, err := checkScope(ctx, r)
+		if err != nil {
+			return err
+		}
+		if err := rep.WriteTable(r.Stdout); err != nil {
+			return err
+		}
+		return rep.Err()
+	}))
 	errs = append(errs, r.Step("cross-check the revocation document", func() error {
 		rep, err := checkRevocation(ctx, r)
 		if err != nil {
@@ -130,6 +141,47 @@ func checkRevocation(ctx context.Context, r *project.Runner) (Report, error) {
 		return Report{}, err
 	}
 	out, err := simulate(ctx, r, "revocation.json", jobs)
+	if err != nil {
+		return Report{}, err
+	}
+	return Compare(cases, out, AllowList{}), nil
+}
+
+// checkScope decides sessionpolicy.Proof with vend policy scope-check and with the
+// simulator. No difference is allow-listed.
+func checkScope(ctx context.Context, r *project.Runner) (Report, error) {
+	cases, jobs, err := ScopeJobs(0)
+	if err != nil {
+		return Report{}, err
+	}
+	dir := filepath.Join(r.Root, workDir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return Report{}, err
+	}
+	p := sessionpolicy.Proof()
+	rolePath, scopePath := filepath.Join(dir, "scope-role.json"), filepath.Join(dir, "scope.json")
+	if err := errors.Join(os.WriteFile(rolePath, p.Role, 0o644), os.WriteFile(scopePath, p.Scope, 0o644)); err != nil {
+		return Report{}, err
+	}
+	for i, c := range cases {
+		// scope-check exits 3 on a deny; its JSON answer is the decision either way.
+		s, err := r.Output(ctx, project.Cmd{Args: []string{r.CLIPath(), "policy", "scope-check", "-o", "json",
+			"--scope", scopePath, "--role-policy", rolePath, "--role-arn", c.Request.Principal,
+			"--action", c.Request.Action, "--resource", c.Request.Resource}, OKExit: []int{3}})
+		if err != nil {
+			return Report{}, err
+		}
+		var out struct{ Allowed bool }
+		if err := json.Unmarshal([]byte(s), &out); err != nil {
+			return Report{}, fmt.Errorf("vend policy scope-check: %w", err)
+		}
+		cases[i].Got = "DENY"
+		if out.Allowed {
+			cases[i].Got = "ALLOW"
+		}
+		cases[i].Pass = cases[i].Got == c.Want
+	}
+	out, err := simulate(ctx, r, "scope.json", jobs)
 	if err != nil {
 		return Report{}, err
 	}

@@ -67,8 +67,10 @@ type Job struct {
 
 // Simulation is iam-simulate's input (its `Simulation` interface).
 type Simulation struct {
-	Request                 SimRequest    `json:"request"`
-	IdentityPolicies        []NamedPolicy `json:"identityPolicies"`
+	Request          SimRequest    `json:"request"`
+	IdentityPolicies []NamedPolicy `json:"identityPolicies"`
+	// SessionPolicy is a role session's session policy, nil for none.
+	SessionPolicy           any           `json:"sessionPolicy,omitempty"`
 	ServiceControlPolicies  []OrgPolicies `json:"serviceControlPolicies"`
 	ResourceControlPolicies []OrgPolicies `json:"resourceControlPolicies"`
 	ResourcePolicy          any           `json:"resourcePolicy,omitempty"`
