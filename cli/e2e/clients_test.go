@@ -280,12 +280,14 @@ func withoutKeys(env []string, keys ...string) []string {
 
 // decisionLine is the part of a TVM decision log line the tests read.
 type decisionLine struct {
-	Msg      string `json:"msg"`
-	Profile  string `json:"profile"`
-	Decision string `json:"decision"`
-	Status   int    `json:"status"`
-	Code     string `json:"code"`
-	Rule     string `json:"rule"`
+	Msg           string `json:"msg"`
+	Profile       string `json:"profile"`
+	Decision      string `json:"decision"`
+	Status        int    `json:"status"`
+	Code          string `json:"code"`
+	Rule          string `json:"rule"`
+	SessionPolicy string `json:"session_policy"`
+	ScopeSHA256   string `json:"scope_sha256"`
 }
 
 func (s *stack) decisionLines(t *testing.T) []decisionLine {

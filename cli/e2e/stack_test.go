@@ -78,6 +78,9 @@ profiles:
   demo-elevated:
     role_arn: arn:aws:iam::123456789012:role/vend/demo-admin
     max_duration: 15m
+  demo-scoped:
+    role_arn: arn:aws:iam::222222222222:role/vend/demo-readonly
+    description: The second workload account's role, for agents only with a scope
 rules:
   - name: contractors-denied
     effect: deny
@@ -95,6 +98,11 @@ rules:
     principals: ["arn:aws:iam::123456789012:user/engineers/*"]
     profiles: ["demo-breakglass"]
     break_glass: true
+  - name: engineers-scoped
+    effect: allow
+    principals: ["arn:aws:iam::123456789012:user/engineers/*"]
+    profiles: ["demo-scoped"]
+    require_scope: true
   - name: engineers-elevated-with-approval
     effect: allow
     principals: ["arn:aws:iam::123456789012:user/engineers/*"]

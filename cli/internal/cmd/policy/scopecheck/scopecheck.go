@@ -108,7 +108,8 @@ with the statements that decided, and exits 0 on allow and 3 on deny.`,
 type Result struct {
 	Allowed bool   `json:"allowed"`
 	Action  string `json:"action"`
-	// Resource and RoleARN are the request's; RolePolicies says whether the role's
+	// Resource and RoleARN are the request's (RoleARN "" when none was named: the
+	// evaluator then uses a placeholder role); RolePolicies says whether the role's
 	// policies were given (false: assumed to allow).
 	Resource     string   `json:"resource"`
 	RoleARN      string   `json:"role_arn"`
@@ -142,8 +143,9 @@ func run(opts *Options) error {
 			role = prof.RoleARN
 		}
 	}
-	if role == "" {
-		role = placeholderRole
+	principal := role
+	if principal == "" {
+		principal = placeholderRole
 	}
 	sessions, err := sessionDocuments(scope, opts.Managed)
 	if err != nil {
@@ -163,7 +165,7 @@ func run(opts *Options) error {
 			[]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`))
 		identity = append(identity, allowAll)
 	}
-	r := scp.EvaluateSession(scp.Request{Principal: role, Action: opts.Action, Resource: opts.Resource}, identity, sessions)
+	r := scp.EvaluateSession(scp.Request{Principal: principal, Action: opts.Action, Resource: opts.Resource}, identity, sessions)
 	if r.Err != nil {
 		return fmt.Errorf("cannot decide: %w", r.Err)
 	}
@@ -259,6 +261,9 @@ func write(opts *Options, r Result) error {
 	fmt.Fprintf(tw, "  reason:\t%s\n", r.Reason)
 	fmt.Fprintf(tw, "  session:\tthe %s's session policies: %s\n", r.Source, strings.Join(r.Sessions, ", "))
 	role := r.RoleARN
+	if role == "" {
+		role = "not named (--role-arn, or the profile's)"
+	}
 	if !r.RolePolicies {
 		role += " (its policies not given: assumed to allow; add --role-policy to check them too)"
 	}

@@ -223,7 +223,7 @@ func testRun(opts *TestOptions) error {
 	}
 	res.Session = session(d, opts.Scope)
 	if res.Session != nil && res.Session.Refused != "" {
-		res.Allowed = false
+		res.Allowed, res.Reason = false, res.Session.Detail
 	}
 	for _, r := range p.Explain(req) {
 		res.Rules = append(res.Rules, RuleResult{
