@@ -146,13 +146,7 @@ func ParseDocument(data []byte) ([]byte, error) {
 	if id, ok := top.get("Id").(string); top.has("Id") && !ok || ok && id == "" {
 		return nil, fmt.Errorf("%w: Id must be a non-empty string", ErrInvalid)
 	}
-	var statements []any
-	switch st := top.get("Statement").(type) {
-	case object:
-		statements = []any{st}
-	case []any:
-		statements = st
-	}
+	statements := top.statements()
 	if len(statements) == 0 {
 		return nil, fmt.Errorf("%w: Statement must be a statement or a non-empty list of statements", ErrInvalid)
 	}
@@ -278,14 +272,7 @@ func allows(doc []byte) bool {
 		return false
 	}
 	top, _ := v.(object)
-	var statements []any
-	switch st := top.get("Statement").(type) {
-	case object:
-		statements = []any{st}
-	case []any:
-		statements = st
-	}
-	for _, s := range statements {
+	for _, s := range top.statements() {
 		if o, ok := s.(object); ok && o.get("Effect") == "Allow" {
 			return true
 		}
@@ -312,6 +299,17 @@ func (o object) has(k string) bool { return slices.Contains(o.keys, k) }
 func (o object) get(k string) any {
 	if i := slices.Index(o.keys, k); i >= 0 {
 		return o.vals[i]
+	}
+	return nil
+}
+
+// statements is the Statement element as a list: one statement or a list of them.
+func (o object) statements() []any {
+	switch st := o.get("Statement").(type) {
+	case object:
+		return []any{st}
+	case []any:
+		return st
 	}
 	return nil
 }

@@ -282,32 +282,8 @@ func (l *loader) loadRule(path string, item *yaml.Node) (ruleDraft, bool) {
 		}
 	}
 
-	if v := l.optional(path, f, "break_glass", "; write true, or leave the field out"); v != nil {
-		if s, ok := l.str(path+".break_glass", v); ok {
-			switch {
-			case l.resolve(v).ShortTag() != "!!bool" || s != "true" && s != "false":
-				l.errorf(path+".break_glass", v, "must be true or false, not %q", s)
-			case r.Effect == Deny && s == "true":
-				l.errorf(path+".break_glass", v, "only an allow rule can be break-glass: a deny rule never vends")
-			default:
-				r.BreakGlass = s == "true"
-			}
-		}
-	}
-
-	if v := l.optional(path, f, "require_scope", "; write true, or leave the field out"); v != nil {
-		rd.scopeNode = l.resolve(v)
-		if s, ok := l.str(path+".require_scope", v); ok {
-			switch {
-			case l.resolve(v).ShortTag() != "!!bool" || s != "true" && s != "false":
-				l.errorf(path+".require_scope", v, "must be true or false, not %q", s)
-			case r.Effect == Deny && s == "true":
-				l.errorf(path+".require_scope", v, "only an allow rule can require a scope: a deny rule never vends")
-			default:
-				r.RequireScope = s == "true"
-			}
-		}
-	}
+	r.BreakGlass, _ = l.allowFlag(path, f, "break_glass", r.Effect, "only an allow rule can be break-glass: a deny rule never vends")
+	r.RequireScope, rd.scopeNode = l.allowFlag(path, f, "require_scope", r.Effect, "only an allow rule can require a scope: a deny rule never vends")
 
 	if v := l.optional(path, f, "approval", "; say who approves, or leave the field out"); v != nil {
 		switch {
@@ -322,6 +298,26 @@ func (l *loader) loadRule(path string, item *yaml.Node) (ruleDraft, bool) {
 
 	l.warnRule(path, r, principalNodes)
 	return rd, true
+}
+
+// allowFlag reads an optional true/false field of a rule that only an allow rule may
+// set to true (denyMsg says why), and returns its node for later errors.
+func (l *loader) allowFlag(path string, f map[string]keyValue, key string, effect Effect, denyMsg string) (bool, *yaml.Node) {
+	v := l.optional(path, f, key, "; write true, or leave the field out")
+	if v == nil {
+		return false, nil
+	}
+	s, ok := l.str(path+"."+key, v)
+	switch {
+	case !ok:
+	case l.resolve(v).ShortTag() != "!!bool" || s != "true" && s != "false":
+		l.errorf(path+"."+key, v, "must be true or false, not %q", s)
+	case effect == Deny && s == "true":
+		l.errorf(path+"."+key, v, "%s", denyMsg)
+	default:
+		return s == "true", l.resolve(v)
+	}
+	return false, l.resolve(v)
 }
 
 func (l *loader) loadApproval(path string, n *yaml.Node) *Approval {

@@ -44,10 +44,11 @@ func Run(ctx context.Context, r *project.Runner) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", AllowListPath, err)
 	}
-	var errs []error
-	for _, params := range ParamsFiles {
-		err := r.Step("cross-check "+params, func() error {
-			rep, err := check(ctx, r, params, known)
+	// report runs one cross-check as a step that prints its table and fails on any
+	// unexplained disagreement.
+	report := func(name string, check func() (Report, error)) error {
+		return r.Step(name, func() error {
+			rep, err := check()
 			if err != nil {
 				return err
 			}
@@ -56,28 +57,13 @@ func Run(ctx context.Context, r *project.Runner) error {
 			}
 			return rep.Err()
 		})
-		errs = append(errs, err)
 	}
-	errs = append(errs, r.Step("cross-check a scoped session", func() error {
-		rep, err := checkScope(ctx, r)
-		if err != nil {
-			return err
-		}
-		if err := rep.WriteTable(r.Stdout); err != nil {
-			return err
-		}
-		return rep.Err()
-	}))
-	errs = append(errs, r.Step("cross-check the revocation document", func() error {
-		rep, err := checkRevocation(ctx, r)
-		if err != nil {
-			return err
-		}
-		if err := rep.WriteTable(r.Stdout); err != nil {
-			return err
-		}
-		return rep.Err()
-	}))
+	var errs []error
+	for _, params := range ParamsFiles {
+		errs = append(errs, report("cross-check "+params, func() (Report, error) { return check(ctx, r, params, known) }))
+	}
+	errs = append(errs, report("cross-check a scoped session", func() (Report, error) { return checkScope(ctx, r) }))
+	errs = append(errs, report("cross-check the revocation document", func() (Report, error) { return checkRevocation(ctx, r) }))
 	return errors.Join(errs...)
 }
 

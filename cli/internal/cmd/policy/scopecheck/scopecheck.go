@@ -1,7 +1,6 @@
 package scopecheck
 
 import (
-	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
@@ -180,9 +179,7 @@ func run(opts *Options) error {
 		res.Denies = append(res.Denies, d.String())
 	}
 	if opts.Output == output.FormatJSON {
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(res); err != nil {
+		if err := output.JSON(opts.IO.Out, res); err != nil {
 			return err
 		}
 	} else if err := write(opts, res); err != nil {

@@ -1,7 +1,6 @@
 package test
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -232,9 +231,7 @@ func testRun(opts *TestOptions) error {
 		})
 	}
 	if opts.Output == output.FormatJSON {
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(res); err != nil {
+		if err := output.JSON(opts.IO.Out, res); err != nil {
 			return err
 		}
 	} else if err := write(opts, res); err != nil {
