@@ -180,6 +180,16 @@ func isCobraUsage(err error) bool {
 		strings.HasPrefix(msg, "unknown shorthand flag")
 }
 
+// commandExample is the running command with flags, as an example of how to run it
+// again ("vend exec FLAGS PROFILE -- COMMAND" when the command is not known).
+func commandExample(cmd *cobra.Command, execFlags string) string {
+	_, flags, _ := strings.Cut(execFlags, " ")
+	if cmd != nil {
+		return cmd.CommandPath() + " " + flags + " ..."
+	}
+	return "vend " + execFlags + " PROFILE -- COMMAND"
+}
+
 // PrintError writes err for a person: usage errors with a pointer to help, denials with
 // the rule, reason and request ID, and nothing for errors already reported.
 func PrintError(w io.Writer, cmd *cobra.Command, err error) {
@@ -196,47 +206,29 @@ func PrintError(w io.Writer, cmd *cobra.Command, err error) {
 		return
 	}
 	var we *wire.Error
-	if errors.As(err, &we) && we.Code == wire.CodeReasonRequired {
-		fmt.Fprintf(w, "vend: %s\n", strings.TrimSuffix(err.Error(), we.Error())+we.Message)
-		if we.Rule != "" {
-			fmt.Fprintf(w, "  rule:       %s (break-glass)\n", we.Rule)
+	if errors.As(err, &we) {
+		// A rule that allows only on a condition: say which, and how to meet it.
+		var kind, fix string
+		switch we.Code {
+		case wire.CodeReasonRequired:
+			kind, fix = "break-glass", "say why, and vend vends and alerts: "+commandExample(cmd, "exec --reason 'INC-1234: payments are down'")
+		case wire.CodeScopeRequired:
+			kind, fix = "requires a scope", "narrow the session to what the task needs: "+commandExample(cmd, "exec --scope task-policy.json")+
+				"\n              (check a scope first: vend policy scope-check --help)"
+		case wire.CodeApprovalRequired:
+			kind, fix = "needs approval", "vend request PROFILE --reason 'why you need it'; once approved, run this again"
 		}
-		example := "vend exec --reason 'INC-1234: payments are down' PROFILE -- COMMAND"
-		if cmd != nil {
-			example = cmd.CommandPath() + " --reason 'INC-1234: payments are down' ..."
+		if kind != "" {
+			fmt.Fprintf(w, "vend: %s\n", strings.TrimSuffix(err.Error(), we.Error())+we.Message)
+			if we.Rule != "" {
+				fmt.Fprintf(w, "  rule:       %s (%s)\n", we.Rule, kind)
+			}
+			fmt.Fprintf(w, "  fix:        %s\n", fix)
+			if we.RequestID != "" {
+				fmt.Fprintf(w, "  request ID: %s\n", we.RequestID)
+			}
+			return
 		}
-		fmt.Fprintf(w, "  fix:        say why, and vend vends and alerts: %s\n", example)
-		if we.RequestID != "" {
-			fmt.Fprintf(w, "  request ID: %s\n", we.RequestID)
-		}
-		return
-	}
-	if errors.As(err, &we) && we.Code == wire.CodeScopeRequired {
-		fmt.Fprintf(w, "vend: %s\n", strings.TrimSuffix(err.Error(), we.Error())+we.Message)
-		if we.Rule != "" {
-			fmt.Fprintf(w, "  rule:       %s (requires a scope)\n", we.Rule)
-		}
-		example := "vend exec --scope task-policy.json PROFILE -- COMMAND"
-		if cmd != nil {
-			example = cmd.CommandPath() + " --scope task-policy.json ..."
-		}
-		fmt.Fprintf(w, "  fix:        narrow the session to what the task needs: %s\n", example)
-		fmt.Fprintf(w, "              (check a scope first: vend policy scope-check --help)\n")
-		if we.RequestID != "" {
-			fmt.Fprintf(w, "  request ID: %s\n", we.RequestID)
-		}
-		return
-	}
-	if errors.As(err, &we) && we.Code == wire.CodeApprovalRequired {
-		fmt.Fprintf(w, "vend: %s\n", strings.TrimSuffix(err.Error(), we.Error())+we.Message)
-		if we.Rule != "" {
-			fmt.Fprintf(w, "  rule:       %s (needs approval)\n", we.Rule)
-		}
-		fmt.Fprintf(w, "  fix:        vend request PROFILE --reason 'why you need it'; once approved, run this again\n")
-		if we.RequestID != "" {
-			fmt.Fprintf(w, "  request ID: %s\n", we.RequestID)
-		}
-		return
 	}
 	if errors.As(err, &we) && we.Code == wire.CodeAccessDenied {
 		msg := we.Message

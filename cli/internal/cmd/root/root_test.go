@@ -57,6 +57,17 @@ func TestExitCodes(t *testing.T) {
 			wantStderr: []string{"get credentials for profile prod-admin: this profile is break-glass", "rule:       oncall (break-glass)",
 				"fix:        say why, and vend vends and alerts: vend export --reason 'INC-1234: payments are down' ...", "request ID: req-bg"},
 		},
+		{
+			name: "a rule that requires a scope",
+			setup: func(e *cmdtest.Env) {
+				e.TVM.Handle(wire.PathCredentials, tvmtest.JSON(403, wire.Error{Code: wire.CodeScopeRequired, Rule: "agents", RequestID: "req-sc",
+					Message: "the rule allows you this profile only with a scope of your own"}))
+			},
+			args: []string{"exec", "data", "--", "env"}, want: status.Denied,
+			wantStderr: []string{"only with a scope of your own", "rule:       agents (requires a scope)",
+				"fix:        narrow the session to what the task needs: vend exec --scope task-policy.json ...", "vend policy scope-check --help", "request ID: req-sc"},
+		},
+		{name: "bad scope file", args: []string{"exec", "--scope", "/nonexistent/scope.json", "prod", "--", "env"}, want: status.Usage, wantStderr: []string{"/nonexistent/scope.json"}},
 		{name: "bad reason", args: []string{"exec", "--reason", "a\nb", "prod", "--", "env"}, want: status.Usage, wantStderr: []string{"control or format character U+000A"}},
 		{
 			name: "unknown profile is an error, not a denial",
