@@ -314,6 +314,8 @@ func (h *Handler) profiles(ctx context.Context, c identity.Caller, rec *record) 
 			Allowed:            p.Decision.Allowed,
 			Rule:               p.Decision.Rule,
 			Reason:             p.Decision.Reason,
+			RequiresScope:      p.Decision.Allowed && p.Decision.RequireScope,
+			SessionPolicies:    p.Profile.Narrowed(),
 		}
 		// The core already leaves it out for denied profiles; the edge makes sure
 		// whatever Service it drives.

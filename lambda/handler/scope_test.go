@@ -158,3 +158,27 @@ func TestScopedCredentials(t *testing.T) {
 		})
 	}
 }
+
+func TestProfilesSayWhatScopesThey(t *testing.T) {
+	hs := newHarness(t, policystore.Static(mustPolicy(t, scopePolicy), nil))
+	ev := loadEvent(t, "function-url-event.json")
+	ev.RawPath, ev.RawQueryString = wire.PathProfiles, ""
+	r := invoke(t, hs.h, marshal(t, ev))
+	var body wire.Profiles
+	if err := json.Unmarshal([]byte(r.Body), &body); err != nil || r.StatusCode != 200 {
+		t.Fatalf("status %d: %s", r.StatusCode, r.Body)
+	}
+	got := map[string]wire.ProfileStatus{}
+	for _, p := range body.Profiles {
+		got[p.Name] = p
+	}
+	if p := got["data"]; !p.Allowed || !p.RequiresScope || p.SessionPolicies {
+		t.Errorf("data: %+v, want allowed, requiring a scope", p)
+	}
+	if p := got["reports"]; !p.SessionPolicies || p.RequiresScope {
+		t.Errorf("reports: %+v, want its own session policies", p)
+	}
+	if p := got["data-free"]; p.SessionPolicies || p.RequiresScope {
+		t.Errorf("data-free: %+v, want neither", p)
+	}
+}

@@ -249,6 +249,11 @@ type ProfileStatus struct {
 	Allowed            bool   `json:"allowed"`
 	Rule               string `json:"rule"`
 	Reason             string `json:"reason,omitempty"`
+	// RequiresScope says the deciding rule allows only with the caller's scope (vend
+	// --scope); SessionPolicies says the profile narrows every session itself (and so
+	// takes no scope).
+	RequiresScope   bool `json:"requires_scope,omitempty"`
+	SessionPolicies bool `json:"session_policies,omitempty"`
 }
 
 // Profiles is the answer to PathProfiles: every profile in the policy with the decision

@@ -91,8 +91,13 @@ func table(profiles []wire.ProfileStatus, wide, color bool) string {
 	rows := [][]string{header}
 	for _, s := range profiles {
 		decision, reason := "ALLOW", ""
-		if !s.Allowed {
+		switch {
+		case !s.Allowed:
 			decision, reason = "DENY", dash(s.Reason)
+		case s.RequiresScope:
+			reason = "only with --scope (the rule requires a scope of your own)"
+		case s.SessionPolicies:
+			reason = "narrowed by the profile's session policies"
 		}
 		row := []string{s.Name, decision, dash(s.Rule), reason}
 		if wide {
