@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vend-tvm/vend/internal/sessionpolicy"
 	"github.com/vend-tvm/vend/lambda/policystore"
 	"github.com/vend-tvm/vend/lambda/tvm"
 	"github.com/vend-tvm/vend/lambda/wire"
@@ -180,5 +181,21 @@ func TestProfilesSayWhatScopesThey(t *testing.T) {
 	}
 	if p := got["data-free"]; p.SessionPolicies || p.RequiresScope {
 		t.Errorf("data-free: %+v, want neither", p)
+	}
+}
+
+// The largest scope AWS takes, beside the longest reason, fits the query limit.
+func TestLargestScopeFitsTheQuery(t *testing.T) {
+	hs := newHarness(t, policystore.Static(mustPolicy(t, scopePolicy), nil))
+	head := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/`
+	tail := `"}]}`
+	doc := head + strings.Repeat("k", sessionpolicy.MaxChars-len(head)-len(tail)) + tail
+	reason := strings.Repeat("é", wire.MaxReasonBytes/2)
+	r, _, line := scopeRequest(t, hs, url.Values{"profile": {"data"}, "scope": {encodeScope(doc)}, "reason": {reason}})
+	if r.StatusCode != 200 || line["scope_sha256"] == "" {
+		t.Fatalf("a %d-character scope with a %d-byte reason: status %d: %s", len(doc), len(reason), r.StatusCode, r.Body)
+	}
+	if hs.assumer.got[0].Policy != doc {
+		t.Error("the scope did not reach AssumeRole unchanged")
 	}
 }
