@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/vend-tvm/vend/internal/sessionpolicy"
 	"github.com/vend-tvm/vend/lambda/policystore"
 	"github.com/vend-tvm/vend/lambda/tvm"
 )
@@ -35,7 +37,7 @@ func benchPolicy() string {
 	return b.String()
 }
 
-func benchHandler(b *testing.B) (*Handler, []byte) {
+func benchHandler(b *testing.B, query string) (*Handler, []byte) {
 	b.Helper()
 	p := mustPolicy(b, benchPolicy())
 	if n := len(p.Rules()); n != 100 {
@@ -47,7 +49,7 @@ func benchHandler(b *testing.B) (*Handler, []byte) {
 	}
 	h := New(svc, WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))), WithVersion("bench"))
 	ev := loadEvent(b, "function-url-event.json")
-	ev.RawQueryString = "profile=team07-read&duration=900"
+	ev.RawQueryString = query
 	payload := marshal(b, ev)
 	r := invoke(b, h, payload)
 	if r.StatusCode != 200 {
@@ -60,7 +62,21 @@ func benchHandler(b *testing.B) (*Handler, []byte) {
 // policy over 100 rules, response encoding, decision log) with an STS that answers at
 // once, and reports the p99 latency of 10,000 single invocations as p99-ns.
 func BenchmarkHandlerCredentials(b *testing.B) {
-	h, payload := benchHandler(b)
+	benchCredentials(b, "profile=team07-read&duration=900")
+}
+
+// BenchmarkHandlerCredentialsScoped is BenchmarkHandlerCredentials with a caller's
+// scope (sessionpolicy.Proof's, and a managed policy ARN) to decode, check and pass on:
+// what a scope costs beside the unscoped floor.
+func BenchmarkHandlerCredentialsScoped(b *testing.B) {
+	q := url.Values{"profile": {"team07-read"}, "duration": {"900"},
+		"scope":     {encodeScope(string(sessionpolicy.Proof().Scope))},
+		"scope_arn": {"arn:aws:iam::aws:policy/ReadOnlyAccess"}}
+	benchCredentials(b, q.Encode())
+}
+
+func benchCredentials(b *testing.B, query string) {
+	h, payload := benchHandler(b, query)
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
