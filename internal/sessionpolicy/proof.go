@@ -27,7 +27,7 @@ const ProofRoleARN = "arn:aws:iam::222222222222:role/vend/data"
 // role allows is not.
 func Proof() ProofSet {
 	return ProofSet{
-		Role: []byte(`{"Version":"2012-10-17","Statement":[{"Sid":"Reports","Effect":"Allow","Action":["s3:GetObject","s3:PutObject","s3:DeleteObject","s3:ListBucket"],"Resource":["arn:aws:s3:::vend-reports","arn:aws:s3:::vend-reports/*"]}]}`),
+		Role:  []byte(`{"Version":"2012-10-17","Statement":[{"Sid":"Reports","Effect":"Allow","Action":["s3:GetObject","s3:PutObject","s3:DeleteObject","s3:ListBucket"],"Resource":["arn:aws:s3:::vend-reports","arn:aws:s3:::vend-reports/*"]}]}`),
 		Scope: []byte(`{"Version":"2012-10-17","Statement":[{"Sid":"ReadAgentPrefix","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::vend-reports/agents/*"}]}`),
 		Cases: []ProofCase{
 			{"read inside the prefix", "s3:GetObject", "arn:aws:s3:::vend-reports/agents/run-1.csv", true},

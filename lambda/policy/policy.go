@@ -460,12 +460,12 @@ func (p *Policy) Evaluate(r Request) Decision {
 			word &= word - 1
 			if rule := &p.rules[i]; rule.check(&c) == missNone {
 				return Decision{
-					Allowed:    rule.effect == Allow,
-					Effect:     rule.effect,
-					Rule:       rule.name,
-					Reason:     rule.reason,
-					Profile:    p.profiles[pi],
-					PolicyHash: p.hash,
+					Allowed:      rule.effect == Allow,
+					Effect:       rule.effect,
+					Rule:         rule.name,
+					Reason:       rule.reason,
+					Profile:      p.profiles[pi],
+					PolicyHash:   p.hash,
 					BreakGlass:   rule.breakGlass,
 					Approval:     rule.approval,
 					RequireScope: rule.scope,

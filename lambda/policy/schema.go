@@ -60,9 +60,9 @@ type draft struct {
 }
 
 type ruleDraft struct {
-	path     string
-	shown    Rule
-	windows  []window     // shown.TimeWindows, compiled as they load
+	path      string
+	shown     Rule
+	windows   []window     // shown.TimeWindows, compiled as they load
 	patNodes  []*yaml.Node // one per shown.Profiles entry, for "matches no profile" errors
 	nameNode  *yaml.Node
 	scopeNode *yaml.Node // require_scope, for errors that compile finds

@@ -27,8 +27,8 @@ const placeholderRole = "arn:aws:iam::123456789012:role/scoped-session"
 type Options struct {
 	IO *iostreams.IOStreams
 
-	PolicyFile   string   // --policy: the vend policy holding --profile
-	Profile      string   // --profile
+	PolicyFile   string // --policy: the vend policy holding --profile
+	Profile      string // --profile
 	Scope        sessionpolicy.Scope
 	Managed      []string // --managed-policy ARN=FILE
 	RolePolicies []string // --role-policy FILE
