@@ -61,7 +61,7 @@ func TestLocalExample(t *testing.T) {
 	requireTool(t, tfcli.Binary)
 	requireTool(t, moto.Binary)
 	t.Parallel()
-	ctx := testContext(t, 8*time.Minute)
+	ctx := testContext(t, 15*time.Minute)
 
 	srv := startMoto(t, ctx)
 	ws := workspace(t)
@@ -271,7 +271,7 @@ func TestCompleteExample(t *testing.T) {
 	requireTool(t, tfcli.Binary)
 	requireTool(t, moto.Binary)
 	t.Parallel()
-	ctx := testContext(t, 8*time.Minute)
+	ctx := testContext(t, 15*time.Minute)
 
 	// The example attaches the AWS managed ReadOnlyAccess policy.
 	srv := startMoto(t, ctx, moto.WithManagedPolicies())

@@ -136,7 +136,7 @@ func (r *Runner) TestTerraform(ctx context.Context) error {
 }
 
 func (r *Runner) goTest(ctx context.Context, mod string, pkgs ...string) error {
-	args := append([]string{"go", "test", "-race", "-count=1", "-timeout", "20m"}, pkgs...)
+	args := append([]string{"go", "test", "-race", "-count=1", "-timeout", "30m"}, pkgs...)
 	return r.Run(ctx, Cmd{Dir: mod, Args: args})
 }
 
