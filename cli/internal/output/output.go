@@ -37,3 +37,22 @@ func OneProfile(command, example string) cobra.PositionalArgs {
 		return nil
 	}
 }
+
+// Verdict writes the answer of a command that decides something (policy test, scope-check,
+// scp simulate): as JSON when format is json, otherwise with text; then a refusal ends
+// vend with status.Denied (exit 3), so scripts can branch on the answer as on the text.
+func Verdict(w io.Writer, format string, answer any, text func() error, allowed bool) error {
+	var err error
+	if format == FormatJSON {
+		err = JSON(w, answer)
+	} else {
+		err = text()
+	}
+	if err != nil {
+		return err
+	}
+	if !allowed {
+		return &status.ExitError{Code: status.Denied}
+	}
+	return nil
+}

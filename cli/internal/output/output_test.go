@@ -2,6 +2,7 @@ package output
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"strings"
 	"testing"
@@ -14,6 +15,26 @@ func TestJSON(t *testing.T) {
 	var b bytes.Buffer
 	if err := JSON(&b, map[string]int{"a": 1}); err != nil || b.String() != "{\n  \"a\": 1\n}\n" {
 		t.Errorf("got %q, %v", b.String(), err)
+	}
+}
+
+func TestVerdict(t *testing.T) {
+	text := func(w io.Writer) func() error {
+		return func() error { _, err := io.WriteString(w, "DENY\n"); return err }
+	}
+	var b bytes.Buffer
+	err := Verdict(&b, FormatText, map[string]bool{"allowed": false}, text(&b), false)
+	if status.Code(err) != status.Denied || b.String() != "DENY\n" {
+		t.Errorf("text deny: %q, %v", b.String(), err)
+	}
+	b.Reset()
+	err = Verdict(&b, FormatJSON, map[string]bool{"allowed": true}, text(&b), true)
+	if err != nil || b.String() != "{\n  \"allowed\": true\n}\n" {
+		t.Errorf("json allow: %q, %v", b.String(), err)
+	}
+	failed := errors.New("write failed")
+	if err := Verdict(&b, FormatText, nil, func() error { return failed }, false); err != failed {
+		t.Errorf("a failed write is the error, not a denial: %v", err)
 	}
 }
 

@@ -178,17 +178,7 @@ func run(opts *Options) error {
 	for _, d := range r.Denies {
 		res.Denies = append(res.Denies, d.String())
 	}
-	if opts.Output == output.FormatJSON {
-		if err := output.JSON(opts.IO.Out, res); err != nil {
-			return err
-		}
-	} else if err := write(opts, res); err != nil {
-		return err
-	}
-	if !res.Allowed {
-		return &status.ExitError{Code: status.Denied}
-	}
-	return nil
+	return output.Verdict(opts.IO.Out, opts.Output, res, func() error { return write(opts, res) }, res.Allowed)
 }
 
 // sessionDocuments are the scope's documents: the inline one, named "scope", and one

@@ -230,17 +230,7 @@ func testRun(opts *TestOptions) error {
 			Matched: r.Matched, Decided: r.Decided, Detail: r.Detail,
 		})
 	}
-	if opts.Output == output.FormatJSON {
-		if err := output.JSON(opts.IO.Out, res); err != nil {
-			return err
-		}
-	} else if err := write(opts, res); err != nil {
-		return err
-	}
-	if !res.Allowed {
-		return &status.ExitError{Code: status.Denied}
-	}
-	return nil
+	return output.Verdict(opts.IO.Out, opts.Output, res, func() error { return write(opts, res) }, res.Allowed)
 }
 
 func describeSession(s *Session) string {

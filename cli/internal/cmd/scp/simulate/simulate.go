@@ -320,24 +320,13 @@ func question(opts *SimulateOptions, p scp.Params) error {
 		// Everything else the evaluator refuses is about the question asked.
 		return &status.UsageError{Err: r.Err}
 	}
-	if opts.Output == output.FormatJSON {
-		a := Answer{
-			Decision: r.Decision, DecidedBy: statement(r.DecidedBy), Reason: r.Reason,
-			Denies: statements(r.Denies), Exempted: statements(r.Exempted), Mode: mode,
-			Request: request(req), Organisation: organisation(sim),
-		}
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(a); err != nil {
-			return err
-		}
-	} else if err := writeAnswer(opts.IO.Out, sim, req, r, mode); err != nil {
-		return err
+	a := Answer{
+		Decision: r.Decision, DecidedBy: statement(r.DecidedBy), Reason: r.Reason,
+		Denies: statements(r.Denies), Exempted: statements(r.Exempted), Mode: mode,
+		Request: request(req), Organisation: organisation(sim),
 	}
-	if r.Decision == scp.Deny {
-		return &status.ExitError{Code: status.Denied}
-	}
-	return nil
+	text := func() error { return writeAnswer(opts.IO.Out, sim, req, r, mode) }
+	return output.Verdict(opts.IO.Out, opts.Output, a, text, r.Decision != scp.Deny)
 }
 
 func accountFor(sim scp.Simulation, which string) string {
