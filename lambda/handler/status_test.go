@@ -37,7 +37,7 @@ func TestErrorStatusesComeFromTheWireTable(t *testing.T) {
 		&tvm.ApprovalRequiredError{Rule: "r", Profile: "p"}, tvm.ErrApprovalNotNeeded, tvm.ErrRequestNotFound,
 		tvm.ErrRequestClosed, tvm.ErrSelfApproval, tvm.ErrNotApprover, tvm.ErrAlreadyDecided, tvm.ErrStateUnavailable,
 		tvm.ErrNotRevoker, tvm.ErrInvalidCaller, tvm.ErrRevocationUnavailable, &tvm.RevocationIncompleteError{Roles: []string{"r"}},
-		&tvm.ScopeRequiredError{Rule: "agents"}, &tvm.ScopeError{Msg: "no"}, errors.New("anything else"),
+		&tvm.ScopeError{Required: true, Rule: "agents", Msg: "rule agents requires a scope"}, &tvm.ScopeError{Msg: "no"}, errors.New("anything else"),
 	} {
 		t.Run("core "+err.Error(), func(t *testing.T) { check(t, hs.h.coreError(&record{}, err)) })
 	}

@@ -3,6 +3,7 @@ package policy
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -115,4 +116,58 @@ func (l *loader) writeJSON(buf *bytes.Buffer, path string, n *yaml.Node, depth i
 func writeString(buf *bytes.Buffer, s string) {
 	b, _ := json.Marshal(s) // a string always encodes
 	buf.Write(b)
+}
+
+// ErrScopeRequired and ErrInvalidScope are the two ways Decision.Session refuses; the
+// error is a *ScopeError that says which, and why in words for the caller.
+var (
+	ErrScopeRequired = errors.New("scope required")
+	ErrInvalidScope  = errors.New("invalid scope")
+)
+
+// ScopeError is Decision.Session's refusal. It never quotes the document.
+type ScopeError struct {
+	Required bool   // the deciding rule requires a scope and the caller gave none
+	Rule     string // with Required, that rule
+	Msg      string
+}
+
+func (e *ScopeError) Error() string { return e.Msg }
+
+// Is makes errors.Is(err, ErrScopeRequired) or errors.Is(err, ErrInvalidScope) true.
+func (e *ScopeError) Is(target error) bool {
+	return target == ErrScopeRequired && e.Required || target == ErrInvalidScope && !e.Required
+}
+
+// Session is what an allowed vend passes to AssumeRole as session policies.
+type Session struct {
+	Scope  sessionpolicy.Scope // empty for none
+	Source string              // "profile", "caller", or "" with no session policies
+}
+
+// Session decides the session policies of an allowed decision given the caller's scope
+// (empty for none): the profile's own, or the caller's, never both. AWS evaluates the
+// session policies of one call as one set, in which an Allow in any of them allows, so
+// a caller's scope beside a profile's session policies would widen the profile and is
+// refused, as is a managed policy outside the role's account. A rule that requires a
+// scope is refused without one. The TVM vends with it and vend policy test shows it.
+func (d Decision) Session(scope sessionpolicy.Scope) (Session, error) {
+	p := d.Profile
+	switch {
+	case scope.Empty() && d.RequireScope:
+		return Session{}, &ScopeError{Required: true, Rule: d.Rule, Msg: "rule " + d.Rule + " allows this caller only with a scope of their own (--scope or --scope-arn)"}
+	case scope.Empty() && p.Narrowed():
+		return Session{Scope: sessionpolicy.Scope{Policy: []byte(p.SessionPolicy), ARNs: p.SessionPolicyARNs}, Source: "profile"}, nil
+	case scope.Empty():
+		return Session{}, nil
+	case p.Narrowed():
+		return Session{}, &ScopeError{Msg: "profile " + p.Name + " carries session policies of its own, and AWS would allow what either allows, so a scope cannot narrow it further; use the profile without a scope, or ask for a profile without session policies"}
+	}
+	account := arn.AccountOf(p.RoleARN)
+	for _, a := range scope.ARNs {
+		if acct := sessionpolicy.AccountOf(a); acct != "aws" && acct != account {
+			return Session{}, &ScopeError{Msg: fmt.Sprintf("managed policy %s is in account %s; a session policy must be in the role's account (%s) or an AWS managed policy", a, acct, account)}
+		}
+	}
+	return Session{Scope: scope, Source: "caller"}, nil
 }

@@ -1,10 +1,13 @@
 package policy
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vend-tvm/vend/internal/sessionpolicy"
 )
 
 const scopedPolicy = `version: 1
@@ -63,6 +66,56 @@ func TestSessionPoliciesLoad(t *testing.T) {
 	}
 	if got := p.Rules()[0]; !got.RequireScope {
 		t.Errorf("shown rule %+v lacks RequireScope", got)
+	}
+}
+
+func TestDecisionSession(t *testing.T) {
+	p := mustParse(t, scopedPolicy)
+	at := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	decide := func(principal, profile string) Decision {
+		return p.Evaluate(Request{PrincipalARN: principal, AccountID: "222222222222", Profile: profile, Time: at})
+	}
+	agent := decide("arn:aws:sts::222222222222:assumed-role/agent/run-1", "data")
+	person := decide("arn:aws:iam::222222222222:user/alice", "data")
+	narrowed := decide("arn:aws:iam::222222222222:user/alice", "data-json")
+	caller := sessionpolicy.Scope{Policy: []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`)}
+	inRole := sessionpolicy.Scope{ARNs: []string{"arn:aws:iam::111111111111:policy/team/read", "arn:aws:iam::aws:policy/ReadOnlyAccess"}}
+	foreign := sessionpolicy.Scope{ARNs: []string{"arn:aws:iam::333333333333:policy/team/read"}}
+	for _, tc := range []struct {
+		name    string
+		d       Decision
+		scope   sessionpolicy.Scope
+		source  string
+		want    sessionpolicy.Scope
+		refusal error
+	}{
+		{name: "no scope, none needed", d: person},
+		{name: "caller's scope", d: agent, scope: caller, source: "caller", want: caller},
+		{name: "managed in the role's account or AWS's", d: person, scope: inRole, source: "caller", want: inRole},
+		{name: "profile's own", d: narrowed, source: "profile", want: sessionpolicy.Scope{
+			Policy: []byte(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}`),
+			ARNs:   []string{"arn:aws:iam::aws:policy/ReadOnlyAccess", "arn:aws:iam::111111111111:policy/team/extra"},
+		}},
+		{name: "rule requires one", d: agent, refusal: ErrScopeRequired},
+		{name: "beside the profile's own", d: narrowed, scope: caller, refusal: ErrInvalidScope},
+		{name: "managed in another account", d: agent, scope: foreign, refusal: ErrInvalidScope},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := tc.d.Session(tc.scope)
+			if tc.refusal != nil {
+				var se *ScopeError
+				if !errors.Is(err, tc.refusal) || !errors.As(err, &se) || se.Msg == "" || got.Source != "" || !got.Scope.Empty() {
+					t.Fatalf("got %+v, %v; want a *ScopeError that is %v and no session", got, err, tc.refusal)
+				}
+				if other := map[error]error{ErrScopeRequired: ErrInvalidScope, ErrInvalidScope: ErrScopeRequired}[tc.refusal]; errors.Is(err, other) {
+					t.Errorf("%v is also %v", err, other)
+				}
+				return
+			}
+			if err != nil || got.Source != tc.source || string(got.Scope.Policy) != string(tc.want.Policy) || !slices.Equal(got.Scope.ARNs, tc.want.ARNs) {
+				t.Errorf("got %+v (%s), %v; want source %q, %s %v", got, got.Scope.Policy, err, tc.source, tc.want.Policy, tc.want.ARNs)
+			}
+		})
 	}
 }
 

@@ -3,6 +3,8 @@ package tvm
 import (
 	"errors"
 	"time"
+
+	"github.com/vend-tvm/vend/lambda/policy"
 )
 
 // Sentinel errors of the core. Errors returned by Service wrap exactly one of them; the
@@ -36,29 +38,14 @@ var (
 	// (no events topic is configured, or publishing failed); nothing was vended.
 	ErrEventsUnavailable = errors.New("events unavailable")
 	// ErrScopeRequired: the deciding rule allows the request only with the caller's own
-	// scope, and none was given. The error is a *ScopeRequiredError naming the rule.
-	ErrScopeRequired = errors.New("scope required")
-	// ErrInvalidScope: the caller's scope cannot be used for this profile. The error is a
-	// *ScopeError, whose text is written for the caller.
-	ErrInvalidScope = errors.New("invalid scope")
+	// scope, and none was given. ErrInvalidScope: the caller's scope cannot be used for
+	// this profile. The error is a *ScopeError, whose text is written for the caller.
+	ErrScopeRequired = policy.ErrScopeRequired
+	ErrInvalidScope  = policy.ErrInvalidScope
 )
 
-// ScopeRequiredError names the rule that wants a scope.
-type ScopeRequiredError struct{ Rule string }
-
-func (e *ScopeRequiredError) Error() string { return "rule " + e.Rule + " requires a scope" }
-
-// Is makes errors.Is(err, ErrScopeRequired) true.
-func (e *ScopeRequiredError) Is(target error) bool { return target == ErrScopeRequired }
-
-// ScopeError says why a scope was refused, in words for the caller: it never quotes
-// the document.
-type ScopeError struct{ Msg string }
-
-func (e *ScopeError) Error() string { return e.Msg }
-
-// Is makes errors.Is(err, ErrInvalidScope) true.
-func (e *ScopeError) Is(target error) bool { return target == ErrInvalidScope }
+// ScopeError is policy.Decision.Session's refusal of a scope, or of its absence.
+type ScopeError = policy.ScopeError
 
 // Errors of the access workflows.
 var (

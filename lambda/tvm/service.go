@@ -341,7 +341,7 @@ func (s *Service) Credentials(ctx context.Context, c identity.Caller, req Creden
 	if !d.Allowed {
 		return res, &DeniedError{Rule: d.Rule, Reason: d.Reason}
 	}
-	sessionScope, err := s.sessionScope(d, req.Scope)
+	session, err := d.Session(req.Scope)
 	if err != nil {
 		return res, err
 	}
@@ -371,14 +371,11 @@ func (s *Service) Credentials(ctx context.Context, c identity.Caller, req Creden
 		SessionName:    res.SessionName,
 		SourceIdentity: res.SourceIdentity,
 		Duration:       time.Duration(res.DurationSeconds) * time.Second,
-		Policy:         string(sessionScope.Policy),
-		PolicyARNs:     sessionScope.ARNs,
+		Policy:         string(session.Scope.Policy),
+		PolicyARNs:     session.Scope.ARNs,
 	}
-	if !sessionScope.Empty() {
-		res.SessionPolicy, res.ScopeSHA256, res.ScopeARNs = "caller", sessionScope.SHA256(), sessionScope.ARNs
-		if d.Profile.Narrowed() {
-			res.SessionPolicy = "profile"
-		}
+	if !session.Scope.Empty() {
+		res.SessionPolicy, res.ScopeSHA256, res.ScopeARNs = session.Source, session.Scope.SHA256(), session.Scope.ARNs
 	}
 	if s.sessionTags {
 		in.Tags = []Tag{
@@ -427,30 +424,6 @@ func (s *Service) Credentials(ctx context.Context, c identity.Caller, req Creden
 	}
 	res.Credentials = creds
 	return res, nil
-}
-
-// sessionScope decides the session policies of an allowed vend: the profile's own, or
-// the caller's scope, never both. AWS evaluates the session policies of one call as one
-// set, in which an Allow in any of them allows; a caller's scope beside a profile's
-// session policies would widen the profile, so it is refused. A rule that requires a
-// scope is refused without one.
-func (s *Service) sessionScope(d policy.Decision, scope sessionpolicy.Scope) (sessionpolicy.Scope, error) {
-	p := d.Profile
-	switch {
-	case scope.Empty() && d.RequireScope:
-		return scope, &ScopeRequiredError{Rule: d.Rule}
-	case scope.Empty():
-		return sessionpolicy.Scope{Policy: []byte(p.SessionPolicy), ARNs: p.SessionPolicyARNs}, nil
-	case p.Narrowed():
-		return scope, &ScopeError{Msg: "profile " + p.Name + " carries session policies of its own, and AWS would allow what either allows, so a scope cannot narrow it further; use the profile without a scope, or ask for a profile without session policies"}
-	}
-	account := arn.AccountOf(p.RoleARN)
-	for _, a := range scope.ARNs {
-		if acct := sessionpolicy.AccountOf(a); acct != "aws" && acct != account {
-			return scope, &ScopeError{Msg: fmt.Sprintf("managed policy %s is in account %s; a session policy must be in the role's account (%s) or an AWS managed policy", a, acct, account)}
-		}
-	}
-	return scope, nil
 }
 
 // Profiles lists every profile with the decision for caller c now. Role ARNs are given

@@ -1,6 +1,7 @@
 package test
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -12,7 +13,6 @@ import (
 	"github.com/vend-tvm/vend/cli/internal/iostreams"
 	"github.com/vend-tvm/vend/cli/internal/output"
 	"github.com/vend-tvm/vend/cli/internal/status"
-	"github.com/vend-tvm/vend/internal/arn"
 	"github.com/vend-tvm/vend/internal/sessionpolicy"
 	"github.com/vend-tvm/vend/lambda/identity"
 	"github.com/vend-tvm/vend/lambda/policy"
@@ -163,23 +163,14 @@ func session(d policy.Decision, scope sessionpolicy.Scope) *Session {
 		return nil
 	}
 	s := &Session{ScopeRequired: d.RequireScope}
-	p := d.Profile
+	ses, err := d.Session(scope)
 	switch {
-	case scope.Empty() && d.RequireScope:
-		s.Refused, s.Detail = wire.CodeScopeRequired, "rule "+d.Rule+" allows this caller only with a scope of their own (--scope or --scope-arn)"
-	case scope.Empty() && p.Narrowed():
-		own := sessionpolicy.Scope{Policy: []byte(p.SessionPolicy), ARNs: p.SessionPolicyARNs}
-		s.Source, s.SHA256, s.ARNs = "profile", own.SHA256(), own.ARNs
-	case p.Narrowed():
-		s.Refused, s.Detail = wire.CodeInvalidScope, "profile "+p.Name+" carries session policies of its own, so the TVM refuses a caller's scope for it"
-	case !scope.Empty():
-		s.Source, s.SHA256, s.ARNs = "caller", scope.SHA256(), scope.ARNs
-		for _, a := range scope.ARNs {
-			if acct := sessionpolicy.AccountOf(a); acct != "aws" && acct != arn.AccountOf(p.RoleARN) {
-				s.Source, s.SHA256, s.ARNs = "", "", nil
-				s.Refused, s.Detail = wire.CodeInvalidScope, "managed policy "+a+" is not in the role's account nor AWS managed"
-			}
-		}
+	case errors.Is(err, policy.ErrScopeRequired):
+		s.Refused, s.Detail = wire.CodeScopeRequired, err.Error()
+	case err != nil:
+		s.Refused, s.Detail = wire.CodeInvalidScope, err.Error()
+	case ses.Source != "":
+		s.Source, s.SHA256, s.ARNs = ses.Source, ses.Scope.SHA256(), ses.Scope.ARNs
 	}
 	return s
 }
