@@ -135,32 +135,27 @@ func (c *Cache) Retrieve(ctx context.Context) (aws.Credentials, error) {
 		if f == nil {
 			return cached, nil
 		}
-		select {
-		case <-f.done:
-			if f.err == nil {
-				return f.creds, nil
-			}
-		case <-ctx.Done():
+		done := f.wait(ctx)
+		if done && f.err == nil {
+			return f.creds, nil
 		}
 		if cached.Expires.Sub(c.now()) > minServe {
 			return cached, nil
 		}
-		if f.err != nil {
+		if done {
 			return aws.Credentials{}, f.err
 		}
 		return aws.Credentials{}, fmt.Errorf("retrieve credentials: %w", context.Cause(ctx))
 	}
 	f := c.startLocked()
 	c.mu.Unlock()
-	select {
-	case <-f.done:
-		if f.err != nil {
-			return aws.Credentials{}, f.err
-		}
-		return f.creds, nil
-	case <-ctx.Done():
+	if !f.wait(ctx) {
 		return aws.Credentials{}, fmt.Errorf("retrieve credentials: %w", context.Cause(ctx))
 	}
+	if f.err != nil {
+		return aws.Credentials{}, f.err
+	}
+	return f.creds, nil
 }
 
 // Cached returns the cached credentials when Retrieve would return them at once (more
@@ -210,10 +205,8 @@ func (c *Cache) run(ctx context.Context) {
 		c.mu.Lock()
 		if f := c.flight; f != nil {
 			c.mu.Unlock()
-			select {
-			case <-ctx.Done():
+			if !f.wait(ctx) {
 				return
-			case <-f.done:
 			}
 			continue
 		}
@@ -223,10 +216,8 @@ func (c *Cache) run(ctx context.Context) {
 			if wait <= 0 {
 				f := c.startLocked()
 				c.mu.Unlock()
-				select {
-				case <-ctx.Done():
+				if !f.wait(ctx) {
 					return
-				case <-f.done:
 				}
 				continue
 			}
@@ -239,6 +230,16 @@ func (c *Cache) run(ctx context.Context) {
 		case <-c.wake:
 		case <-timer:
 		}
+	}
+}
+
+// wait waits for the fetch to end; false when ctx ended first.
+func (f *flight) wait(ctx context.Context) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-f.done:
+		return true
 	}
 }
 
