@@ -26,11 +26,7 @@ func TestApprovalCycle(t *testing.T) {
 		t.Fatalf("before approval: exit %d\nstdout: %s\nstderr: %s\nwant exit 3, no child, and how to ask", res.code, res.stdout, res.stderr)
 	}
 
-	res = s.vend(t, s.alice, nil, "request", approvalProfile, "--reason", "CHG-1234: rotate the keys", "-o", "json")
-	var req wire.AccessRequest
-	if err := json.Unmarshal([]byte(res.stdout), &req); res.code != 0 || err != nil || req.Status != wire.StatusPending || !strings.HasPrefix(req.ID, "req-") {
-		t.Fatalf("vend request: exit %d, %v\nstdout: %s\nstderr: %s", res.code, err, res.stdout, res.stderr)
-	}
+	req := s.pendingRequest(t, "CHG-1234: rotate the keys")
 
 	// The requester matches the rule's approvers (engineers/*), and still never counts.
 	res = s.vend(t, s.alice, nil, "approve", req.ID)
@@ -81,6 +77,18 @@ func TestApprovalCycle(t *testing.T) {
 }
 
 // requestAs returns request id from u's `vend requests -o json`.
+// pendingRequest files alice's request for the approval profile: it must be pending,
+// with a request ID.
+func (s *stack) pendingRequest(t *testing.T, reason string) wire.AccessRequest {
+	t.Helper()
+	res := s.vend(t, s.alice, nil, "request", approvalProfile, "--reason", reason, "-o", "json")
+	var req wire.AccessRequest
+	if err := json.Unmarshal([]byte(res.stdout), &req); res.code != 0 || err != nil || req.Status != wire.StatusPending || !strings.HasPrefix(req.ID, "req-") {
+		t.Fatalf("vend request: exit %d, %v\nstdout: %s\nstderr: %s", res.code, err, res.stdout, res.stderr)
+	}
+	return req
+}
+
 func (s *stack) requestAs(t *testing.T, u user, id string) wire.AccessRequest {
 	t.Helper()
 	res := s.vend(t, u, nil, "requests", "-o", "json")
@@ -101,11 +109,7 @@ func (s *stack) requestAs(t *testing.T, u user, id string) wire.AccessRequest {
 // vend processes: exactly one wins.
 func TestRejectRacesApprove(t *testing.T) {
 	s := needStack(t)
-	res := s.vend(t, s.alice, nil, "request", approvalProfile, "--reason", "race", "-o", "json")
-	var req wire.AccessRequest
-	if err := json.Unmarshal([]byte(res.stdout), &req); err != nil {
-		t.Fatalf("request: %v\n%s", err, res.stderr)
-	}
+	req := s.pendingRequest(t, "race")
 	var wg sync.WaitGroup
 	var approve, reject result
 	wg.Add(2)

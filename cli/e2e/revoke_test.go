@@ -98,11 +98,7 @@ func TestRevokeCycle(t *testing.T) {
 // approvedRequest files alice's request for the approval profile and has bob approve it.
 func (s *stack) approvedRequest(t *testing.T, reason string) wire.AccessRequest {
 	t.Helper()
-	res := s.vend(t, s.alice, nil, "request", approvalProfile, "--reason", reason, "-o", "json")
-	var req wire.AccessRequest
-	if err := json.Unmarshal([]byte(res.stdout), &req); res.code != 0 || err != nil {
-		t.Fatalf("vend request: exit %d, %v\n%s", res.code, err, res.stderr)
-	}
+	req := s.pendingRequest(t, reason)
 	if res := s.vend(t, s.bob, nil, "approve", req.ID); res.code != 0 {
 		t.Fatalf("bob approves: exit %d\n%s", res.code, res.stderr)
 	}
@@ -166,11 +162,7 @@ func unreachableDynamoDB() *dynamodb.Client {
 // two vend processes: whichever wins, the request ends revoked and alice cannot vend.
 func TestApproveRacesRevoke(t *testing.T) {
 	s := needStack(t)
-	res := s.vend(t, s.alice, nil, "request", approvalProfile, "--reason", "race", "-o", "json")
-	var req wire.AccessRequest
-	if err := json.Unmarshal([]byte(res.stdout), &req); err != nil {
-		t.Fatalf("request: %v\n%s", err, res.stderr)
-	}
+	req := s.pendingRequest(t, "race")
 	var wg sync.WaitGroup
 	var revoke result
 	wg.Go(func() { s.vend(t, s.bob, nil, "approve", req.ID) })
