@@ -31,25 +31,6 @@ func Usagef(format string, args ...any) error {
 func (e *UsageError) Error() string { return e.Err.Error() }
 func (e *UsageError) Unwrap() error { return e.Err }
 
-// DeniedError is a policy denial decided locally (vend policy test). Denials from the
-// TVM arrive as *wire.Error with code access_denied and exit 3 too.
-type DeniedError struct {
-	Rule   string
-	Reason string
-}
-
-func (e *DeniedError) Error() string {
-	s := "access denied by policy"
-	if e.Rule != "" {
-		s += " (rule " + e.Rule
-		if e.Reason != "" {
-			s += ": " + e.Reason
-		}
-		s += ")"
-	}
-	return s
-}
-
 // ExitError ends vend with a given status. Err, when set, is printed first; when nil the
 // command has already said everything (or, for exec, the child has).
 type ExitError struct {
@@ -88,13 +69,9 @@ func Code(err error) int {
 	return Error
 }
 
-// IsDenied reports whether err is a policy denial, local or from the TVM; a break-glass
+// IsDenied reports whether err is a policy denial from the TVM; a break-glass
 // rule that wants a reason is one.
 func IsDenied(err error) bool {
-	var denied *DeniedError
-	if errors.As(err, &denied) {
-		return true
-	}
 	var wireErr *wire.Error
 	if !errors.As(err, &wireErr) {
 		return false

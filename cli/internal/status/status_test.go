@@ -18,7 +18,7 @@ func TestCode(t *testing.T) {
 		{"plain", errors.New("boom"), Error},
 		{"usage", Usagef("missing profile"), Usage},
 		{"wrapped usage", fmt.Errorf("exec: %w", Usagef("x")), Usage},
-		{"local denial", &DeniedError{Rule: "r1"}, Denied},
+		{"local denial", &ExitError{Code: Denied}, Denied},
 		{"tvm denial", fmt.Errorf("fetch: %w", &wire.Error{Code: wire.CodeAccessDenied}), Denied},
 		{"tvm other error", &wire.Error{Code: wire.CodeUnknownProfile}, Error},
 		{"child status", &ExitError{Code: 42}, 42},
@@ -30,13 +30,5 @@ func TestCode(t *testing.T) {
 				t.Errorf("Code(%v) = %d, want %d", tt.err, got, tt.want)
 			}
 		})
-	}
-}
-
-func TestDeniedErrorMessage(t *testing.T) {
-	err := &DeniedError{Rule: "weekend", Reason: "outside office hours"}
-	want := "access denied by policy (rule weekend: outside office hours)"
-	if err.Error() != want {
-		t.Errorf("got %q, want %q", err.Error(), want)
 	}
 }
