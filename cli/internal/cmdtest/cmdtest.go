@@ -148,6 +148,20 @@ func (e *Env) Run(t *testing.T, cmd *cobra.Command, args ...string) error {
 	return e.RunContext(ctx, cmd, args...)
 }
 
+// Expect checks a command's outcome: err gives exit status code (status.Code), and the
+// standard output holds each of want.
+func (e *Env) Expect(t *testing.T, err error, code int, want ...string) {
+	t.Helper()
+	if got := status.Code(err); got != code {
+		t.Fatalf("exit %d (%v), want %d\n%s", got, err, code, e.Out)
+	}
+	for _, w := range want {
+		if !strings.Contains(e.Out.String(), w) {
+			t.Errorf("output lacks %q:\n%s", w, e.Out)
+		}
+	}
+}
+
 // RunContext is Run with the caller's context.
 func (e *Env) RunContext(ctx context.Context, cmd *cobra.Command, args ...string) error {
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &status.UsageError{Err: err} })

@@ -3,7 +3,6 @@ package test
 import (
 	"encoding/json"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/vend-tvm/vend/cli/internal/cmdtest"
@@ -44,14 +43,7 @@ func TestPolicyTestShowsTheSession(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := cmdtest.New(t)
 			err := e.Run(t, NewCmdTest(e.F, nil), append([]string{scopedFile}, tt.args...)...)
-			if code := status.Code(err); code != tt.wantCode {
-				t.Fatalf("exit %d (%v), want %d\n%s", code, err, tt.wantCode, e.Out)
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(e.Out.String(), w) {
-					t.Errorf("output lacks %q:\n%s", w, e.Out)
-				}
-			}
+			e.Expect(t, err, tt.wantCode, tt.want...)
 		})
 	}
 

@@ -43,14 +43,7 @@ func TestValidate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := cmdtest.New(t)
 			err := e.Run(t, NewCmdValidate(e.F, nil), tt.files...)
-			if got := status.Code(err); got != tt.wantCode {
-				t.Fatalf("exit %d (%v), want %d", got, err, tt.wantCode)
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(e.Out.String(), w) {
-					t.Errorf("output lacks %q:\n%s", w, e.Out)
-				}
-			}
+			e.Expect(t, err, tt.wantCode, tt.want...)
 		})
 	}
 }

@@ -99,14 +99,7 @@ func TestLintFiles(t *testing.T) {
 				args = append(args, path)
 			}
 			err := e.Run(t, NewCmdLint(e.F, nil), append(args, tt.args...)...)
-			if code := status.Code(err); code != tt.wantCode {
-				t.Fatalf("exit %d (%v), want %d\n%s", code, err, tt.wantCode, e.Out)
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(e.Out.String(), w) {
-					t.Errorf("output lacks %q:\n%s", w, e.Out)
-				}
-			}
+			e.Expect(t, err, tt.wantCode, tt.want...)
 			for _, w := range tt.wantAbsent {
 				if strings.Contains(e.Out.String(), w) {
 					t.Errorf("output has %q:\n%s", w, e.Out)
