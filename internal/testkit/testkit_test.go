@@ -3,6 +3,7 @@ package testkit
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -103,5 +104,36 @@ func TestStartMotoFailsWhenMotoCannotServe(t *testing.T) {
 	t.Setenv("PATH", dir)
 	if _, err := StartMoto(context.Background(), WithReadyTimeout(10*time.Second)); err == nil {
 		t.Fatal("StartMoto succeeded with a moto_server that exits")
+	}
+}
+
+// fatalTB records Fatalf instead of ending the test.
+type fatalTB struct {
+	testing.TB
+	failed string
+}
+
+func (f *fatalTB) Helper()                        {}
+func (f *fatalTB) Fatalf(format string, a ...any) { f.failed = fmt.Sprintf(format, a...) }
+
+func TestErrCase(t *testing.T) {
+	boom := errors.New("boom: bad key")
+	for _, tc := range []struct {
+		name       string
+		err        error
+		want       string
+		wantReturn bool
+		wantFail   bool
+	}{
+		{"no error wanted, none", nil, "", false, false},
+		{"no error wanted, one", boom, "", false, true},
+		{"error wanted, it", boom, "bad key", true, false},
+		{"error wanted, another", boom, "missing", true, true},
+		{"error wanted, none", nil, "bad key", true, true},
+	} {
+		f := &fatalTB{TB: t}
+		if got := ErrCase(f, tc.err, tc.want); got != tc.wantReturn || (f.failed != "") != tc.wantFail {
+			t.Errorf("%s: returned %v, failed %q; want %v, failing %v", tc.name, got, f.failed, tc.wantReturn, tc.wantFail)
+		}
 	}
 }

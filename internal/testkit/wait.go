@@ -131,3 +131,18 @@ func missing(t testing.TB, name string, err error) {
 	}
 	t.Skipf("%s is not installed (fails under CI=true): %v", name, err)
 }
+
+// ErrCase checks a table case's error: want is a text the error must contain, or "" for
+// no error. It fails t at once when err is not as wanted, and returns true when the case
+// wanted an error, so the test has nothing more to check: if testkit.ErrCase(t, err,
+// tt.wantErr) { return }.
+func ErrCase(t testing.TB, err error, want string) bool {
+	t.Helper()
+	switch {
+	case want == "" && err != nil:
+		t.Fatalf("unexpected error: %v", err)
+	case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+		t.Fatalf("err = %v, want it to mention %q", err, want)
+	}
+	return want != ""
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/vend-tvm/vend/cli/internal/cmdtest"
 	"github.com/vend-tvm/vend/cli/internal/config"
 	"github.com/vend-tvm/vend/cli/internal/tvmclient"
+	"github.com/vend-tvm/vend/internal/testkit"
 )
 
 func TestConnect(t *testing.T) {
@@ -51,14 +52,8 @@ func TestConnect(t *testing.T) {
 				tt.flags(e)
 			}
 			r, err := e.F.Connect(context.Background(), "dev", 0)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("got %v", err)
-				}
+			if testkit.ErrCase(t, err, tt.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if r.Client.SigningService() != tt.wantSvc || r.Client.SigningRegion() != tt.wantRegion {
 				t.Errorf("got %s/%s", r.Client.SigningService(), r.Client.SigningRegion())

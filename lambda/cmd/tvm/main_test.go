@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
+	"github.com/vend-tvm/vend/internal/testkit"
 	"github.com/vend-tvm/vend/lambda/internal/motoserver"
 	"github.com/vend-tvm/vend/lambda/wire"
 )
@@ -115,14 +116,8 @@ func TestLoadSettings(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, err := loadSettings(env(tt.env), tt.dir)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want it to mention %q", err, tt.wantErr)
-				}
+			if testkit.ErrCase(t, err, tt.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			tt.check(t, s)
 		})

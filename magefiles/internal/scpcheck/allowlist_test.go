@@ -3,6 +3,8 @@ package scpcheck
 import (
 	"strings"
 	"testing"
+
+	"github.com/vend-tvm/vend/internal/testkit"
 )
 
 func TestParseAllowList(t *testing.T) {
@@ -30,14 +32,8 @@ func TestParseAllowList(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := ParseAllowList(strings.NewReader(tt.in))
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want it to contain %q", err, tt.wantErr)
-				}
+			if testkit.ErrCase(t, err, tt.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if len(got) != len(tt.want) {
 				t.Fatalf("got %d entries, want %d: %+v", len(got), len(tt.want), got)

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/vend-tvm/vend/internal/testkit"
 )
 
 const sampleReadme = `# tvm
@@ -37,14 +39,8 @@ func TestExtractTFDocs(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := ExtractTFDocs([]byte(tt.readme))
-			if tt.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.err) {
-					t.Fatalf("err = %v, want %q", err, tt.err)
-				}
+			if testkit.ErrCase(t, err, tt.err) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if !strings.HasPrefix(got, tt.want) || strings.Contains(got, "TF_DOCS") {
 				t.Fatalf("got %q", got)
