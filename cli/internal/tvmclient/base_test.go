@@ -1,7 +1,6 @@
 package tvmclient
 
 import (
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -131,14 +130,7 @@ func TestPredictBaseAgreesWithTheSDK(t *testing.T) {
 			if !ok || hint.AccessKeyID != tt.wantID {
 				t.Fatalf("predicted %q (ok %v), want %s", hint.AccessKeyID, ok, tt.wantID)
 			}
-			cfg, err := LoadBase(context.Background(), tt.profile)
-			if err != nil {
-				t.Fatal(err)
-			}
-			creds, err := cfg.Credentials.Retrieve(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, creds := loadBase(t, tt.profile)
 			if !hint.Confirms(creds) {
 				t.Errorf("the SDK loaded %s from %q (expires: %v); the hint %s does not confirm", creds.AccessKeyID, creds.Source, creds.CanExpire, hint.AccessKeyID)
 			}

@@ -42,14 +42,7 @@ func TestLoadBaseSelectsProfile(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv("AWS_PROFILE", tt.envProfile)
-			cfg, err := LoadBase(context.Background(), tt.profile)
-			if err != nil {
-				t.Fatal(err)
-			}
-			creds, err := cfg.Credentials.Retrieve(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
+			cfg, creds := loadBase(t, tt.profile)
 			if creds.AccessKeyID != tt.wantKey || cfg.Region != tt.wantRegion {
 				t.Errorf("got %s in %s, want %s in %s", creds.AccessKeyID, cfg.Region, tt.wantKey, tt.wantRegion)
 			}
@@ -62,6 +55,20 @@ func TestLoadBaseSelectsProfile(t *testing.T) {
 			t.Fatalf("got %v", err)
 		}
 	})
+}
+
+// loadBase loads the base configuration for profile and retrieves its credentials.
+func loadBase(t *testing.T, profile string) (aws.Config, aws.Credentials) {
+	t.Helper()
+	cfg, err := LoadBase(context.Background(), profile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds, err := cfg.Credentials.Retrieve(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, creds
 }
 
 func writeFile(t *testing.T, path, data string) {
