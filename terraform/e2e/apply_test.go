@@ -58,13 +58,7 @@ func wantEnvironment(acct string) map[string]string {
 // callers in dev, the guardrails from the management account. Then it checks that a
 // second plan is empty, switches the front end to the HTTP API, and destroys both.
 func TestLocalExample(t *testing.T) {
-	requireTool(t, tfcli.Binary)
-	requireTool(t, moto.Binary)
-	t.Parallel()
-	ctx := testContext(t, 15*time.Minute)
-
-	srv := startMoto(t, ctx)
-	ws := workspace(t)
+	ctx, srv, ws := startApply(t, 15*time.Minute)
 	org := newRunner(t, filepath.Join(ws, "examples", "local-organization"))
 	orgVars := map[string]string{"endpoint": srv.Endpoint()}
 	must(t, "init organization", org.Init(ctx))
@@ -268,14 +262,8 @@ func TestLocalExample(t *testing.T) {
 // real AWS; asserts where everything landed; checks that a second plan is empty; and
 // destroys it.
 func TestCompleteExample(t *testing.T) {
-	requireTool(t, tfcli.Binary)
-	requireTool(t, moto.Binary)
-	t.Parallel()
-	ctx := testContext(t, 15*time.Minute)
-
 	// The example attaches the AWS managed ReadOnlyAccess policy.
-	srv := startMoto(t, ctx, moto.WithManagedPolicies())
-	ws := workspace(t)
+	ctx, srv, ws := startApply(t, 15*time.Minute, moto.WithManagedPolicies())
 	dir := filepath.Join(ws, "examples", "complete")
 	writeProviderOverride(t, dir, srv.Endpoint(), "security", "dev", "prod")
 	tf := newRunner(t, dir)

@@ -39,14 +39,8 @@ const (
 // gone), checking what AWS holds after each step, that a second plan is empty, how the
 // audit patterns match CloudTrail-shaped events, and that destroy removes everything.
 func TestGuardrailsExample(t *testing.T) {
-	requireTool(t, tfcli.Binary)
-	requireTool(t, moto.Binary)
 	requireTool(t, awsCLIBinary)
-	t.Parallel()
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Minute)
-	t.Cleanup(cancel)
-
-	srv := startMoto(t, ctx)
+	ctx, srv, ws := startApply(t, 10*time.Minute)
 	cli := newAWSCLI(t, srv.Endpoint())
 
 	// A fresh organisation with one OU and one member account to attach to.
@@ -75,7 +69,7 @@ func TestGuardrailsExample(t *testing.T) {
 	targets := []string{ou.OrganizationalUnit.ID, account.CreateAccountStatus.AccountID}
 	slices.Sort(targets)
 
-	dir := filepath.Join(workspace(t), "examples", "guardrails")
+	dir := filepath.Join(ws, "examples", "guardrails")
 	params := map[string]any{
 		"endpoint":              srv.Endpoint(),
 		"mode":                  "enforce",

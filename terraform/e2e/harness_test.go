@@ -48,6 +48,18 @@ func testContext(t *testing.T, d time.Duration) context.Context {
 	return ctx
 }
 
+// startApply begins a test that applies configurations: it needs terraform and
+// moto_server, runs beside the other tests, ends within d, and gets its own moto_server
+// (started with opts) and a workspace.
+func startApply(t *testing.T, d time.Duration, opts ...moto.Option) (context.Context, *moto.Server, string) {
+	t.Helper()
+	requireTool(t, tfcli.Binary)
+	requireTool(t, moto.Binary)
+	t.Parallel()
+	ctx := testContext(t, d)
+	return ctx, startMoto(t, ctx, opts...), workspace(t)
+}
+
 // workspace copies the modules and examples into a fresh directory, so that init, state
 // and override files never touch the work tree.
 func workspace(t *testing.T) string {

@@ -13,9 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
-
-	"github.com/vend-tvm/vend/terraform/internal/moto"
-	"github.com/vend-tvm/vend/terraform/internal/tfcli"
 )
 
 // trustCheckConfig is a root module, applied next to the modules: a protected role made
@@ -81,13 +78,7 @@ output "secret_access_key" {
 // checks no trust policy across accounts and evaluates no SCP or RCP: the offline
 // evaluator (vend scp simulate) and scp:crosscheck cover those with the same documents.
 func TestTrustPolicyRefusesDirectAssume(t *testing.T) {
-	requireTool(t, tfcli.Binary)
-	requireTool(t, moto.Binary)
-	t.Parallel()
-	ctx := testContext(t, 5*time.Minute)
-
-	srv := startMoto(t, ctx)
-	ws := workspace(t)
+	ctx, srv, ws := startApply(t, 5*time.Minute)
 	dir := filepath.Join(ws, "trustcheck")
 	must(t, "mkdir", os.MkdirAll(dir, 0o755))
 	must(t, "write config", os.WriteFile(filepath.Join(dir, "main.tf"), []byte(trustCheckConfig), 0o644))
