@@ -52,6 +52,21 @@ func wantEnvironment(acct string) map[string]string {
 	}
 }
 
+// assertTVMOutputs checks the outputs every multi-account example has: the TVM's
+// environment in the security account and the protected roles by profile.
+func assertTVMOutputs(t *testing.T, outputs map[string]json.RawMessage, security string, roles map[string]string) {
+	t.Helper()
+	var env, protected map[string]string
+	output(t, outputs, "environment", &env)
+	output(t, outputs, "protected_role_arns", &protected)
+	if !maps.Equal(env, wantEnvironment(security)) {
+		t.Errorf("environment = %v, want %v", env, wantEnvironment(security))
+	}
+	if !maps.Equal(protected, roles) {
+		t.Errorf("protected_role_arns = %v, want %v", protected, roles)
+	}
+}
+
 // TestLocalExample applies examples/local-organization and then examples/local against
 // moto, as go tool mage deploy does, and asserts where everything landed: the TVM in the
 // security account, the protected roles and revocation writers in dev and prod, the demo
@@ -105,11 +120,10 @@ func TestLocalExample(t *testing.T) {
 	deniedARN := "arn:aws:iam::" + dev + ":user/vend-demo/vend-demo-denied"
 
 	t.Run("outputs", func(t *testing.T) {
-		var env, protected, profiles map[string]string
+		var profiles map[string]string
 		var allowed, denied, endpoint, role, signing, caller string
 		var accounts []string
-		output(t, outputs, "environment", &env)
-		output(t, outputs, "protected_role_arns", &protected)
+		assertTVMOutputs(t, outputs, security, roles)
 		output(t, outputs, "allowed_profile", &allowed)
 		output(t, outputs, "denied_profile", &denied)
 		output(t, outputs, "endpoint", &endpoint)
@@ -118,12 +132,6 @@ func TestLocalExample(t *testing.T) {
 		output(t, outputs, "workload_account_ids", &accounts)
 		output(t, outputs, "workload_profiles", &profiles)
 		output(t, outputs, "caller_account_id", &caller)
-		if !maps.Equal(env, wantEnvironment(security)) {
-			t.Errorf("environment = %v, want %v", env, wantEnvironment(security))
-		}
-		if !maps.Equal(protected, roles) {
-			t.Errorf("protected_role_arns = %v, want %v", protected, roles)
-		}
 		if allowed != "readonly" || denied != "admin" {
 			t.Errorf("profiles = %q/%q, want readonly/admin", allowed, denied)
 		}
@@ -288,7 +296,6 @@ func TestCompleteExample(t *testing.T) {
 	outputs, err := tf.Outputs(ctx)
 	must(t, "outputs", err)
 	t.Run("outputs", func(t *testing.T) {
-		var env, protected map[string]string
 		var url, fn string
 		var g struct {
 			Mode             string            `json:"mode"`
@@ -296,17 +303,10 @@ func TestCompleteExample(t *testing.T) {
 			RuleARNs         map[string]string `json:"rule_arns"`
 			PolicyIDs        map[string]string `json:"policy_ids"`
 		}
-		output(t, outputs, "environment", &env)
-		output(t, outputs, "protected_role_arns", &protected)
+		assertTVMOutputs(t, outputs, security, roles)
 		output(t, outputs, "url", &url)
 		output(t, outputs, "function_arn", &fn)
 		output(t, outputs, "guardrails", &g)
-		if !maps.Equal(env, wantEnvironment(security)) {
-			t.Errorf("environment = %v, want %v", env, wantEnvironment(security))
-		}
-		if !maps.Equal(protected, roles) {
-			t.Errorf("protected_role_arns = %v, want %v", protected, roles)
-		}
 		if !strings.HasPrefix(url, "https://") || strings.HasSuffix(url, "/") || fn != functionARN(security) {
 			t.Errorf("url, function_arn = %q, %q", url, fn)
 		}
