@@ -28,17 +28,17 @@ func TestPolicyTestShowsTheSession(t *testing.T) {
 		want     []string
 	}{
 		{"an agent without a scope", []string{"--principal", agentARN, "--profile", "data"}, status.Denied,
-			[]string{"DENY  data", "rule:    agents-scoped", "scope:   refused (scope_required): rule agents-scoped allows this caller only with a scope"}},
+			[]string{"DENY  data", "rule:    agents-scoped", "reason:  rule agents-scoped allows this caller only with a scope", "scope:   refused: the TVM answers scope_required\n"}},
 		{"an agent with a scope", []string{"--principal", agentARN, "--profile", "data", "--scope", agentScope}, status.OK,
 			[]string{"ALLOW  data", "session: narrowed by the caller's session policies: document sha256 "}},
 		{"a profile's own session policy", []string{"--principal", analystARN, "--profile", "reports"}, status.OK,
 			[]string{"ALLOW  reports", "session: narrowed by the profile's session policies: document sha256 "}},
 		{"a scope on a narrowed profile", []string{"--principal", analystARN, "--profile", "reports", "--scope", agentScope}, status.Denied,
-			[]string{"DENY  reports", "refused (invalid_scope): profile reports carries session policies of its own"}},
+			[]string{"DENY  reports", "reason:  profile reports carries session policies of its own", "scope:   refused: the TVM answers invalid_scope\n"}},
 		{"no session policy", []string{"--principal", analystARN, "--profile", "data"}, status.OK,
 			[]string{"ALLOW  data", "session: the role's own permissions (no session policy)"}},
 		{"a managed policy of another account", []string{"--principal", analystARN, "--profile", "data", "--scope-arn", "arn:aws:iam::222222222222:policy/p"}, status.Denied,
-			[]string{"refused (invalid_scope): managed policy arn:aws:iam::222222222222:policy/p"}},
+			[]string{"reason:  managed policy arn:aws:iam::222222222222:policy/p is in account 222222222222", "scope:   refused: the TVM answers invalid_scope\n"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			e := cmdtest.New(t)

@@ -261,7 +261,8 @@ func write(opts *TestOptions, r Result) error {
 	if s := r.Session; s != nil {
 		switch {
 		case s.Refused != "":
-			fmt.Fprintf(tw, "  scope:\trefused (%s): %s\n", s.Refused, s.Detail)
+			// The reason line above already says why.
+			fmt.Fprintf(tw, "  scope:\trefused: the TVM answers %s\n", s.Refused)
 		case s.Source == "":
 			fmt.Fprintf(tw, "  session:\tthe role's own permissions (no session policy)\n")
 		default:
