@@ -160,8 +160,10 @@ func run(opts *Options) error {
 	}
 	given := len(identity) > 0
 	if !given {
-		allowAll, _ := scp.ParseDocument("(role not given: assumed to allow)", scp.KindIdentity,
-			[]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`))
+		// Named so that a reason reads "identity policy role/AssumedToAllow"; the role
+		// line says the role's policies were not given.
+		allowAll, _ := scp.ParseDocument("role", scp.KindIdentity,
+			[]byte(`{"Version":"2012-10-17","Statement":[{"Sid":"AssumedToAllow","Effect":"Allow","Action":"*","Resource":"*"}]}`))
 		identity = append(identity, allowAll)
 	}
 	r := scp.EvaluateSession(scp.Request{Principal: principal, Action: opts.Action, Resource: opts.Resource}, identity, sessions)

@@ -22,7 +22,7 @@ func TestScopeCheck(t *testing.T) {
 		want     []string
 	}{
 		{"inside the scope", []string{"--scope", td("agent-scope.json"), "--action", "s3:GetObject", "--resource", agentObject}, status.OK,
-			[]string{"ALLOW  s3:GetObject on " + agentObject, "session policy scope/ReadAgentReports", "assumed to allow; add --role-policy"}},
+			[]string{"ALLOW  s3:GetObject on " + agentObject, "allowed by identity policy role/AssumedToAllow and session policy scope/ReadAgentReports", "assumed to allow; add --role-policy"}},
 		{"another prefix", []string{"--scope", td("agent-scope.json"), "--action", "s3:GetObject", "--resource", "arn:aws:s3:::reports/finance.csv"}, status.Denied,
 			[]string{"DENY", "no session policy allows s3:GetObject (the scope leaves it out)"}},
 		{"the role allows what the scope does not", []string{"--scope", td("agent-scope.json"), "--role-policy", td("data-role.json"), "--action", "s3:PutObject", "--resource", agentObject}, status.Denied,
