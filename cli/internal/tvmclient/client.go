@@ -115,7 +115,7 @@ func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = 
 type Waiting struct {
 	Host        string
 	Attempt, Of int
-	Since       time.Duration
+	Since       time.Duration // since the call began, its earlier attempts included
 }
 
 // WithWaiting sets what hears of an attempt still unanswered after WaitAfter (2 s), once
@@ -369,8 +369,7 @@ func (c *Client) call(ctx context.Context, method, path string, q url.Values, ou
 		var timer *time.Timer
 		if c.waiting != nil {
 			w := Waiting{Host: c.base.Host, Attempt: attempt, Of: c.maxAttempts}
-			began := time.Now()
-			timer = time.AfterFunc(c.waitAfter, func() { w.Since = time.Since(began); c.waiting(w) })
+			timer = time.AfterFunc(c.waitAfter, func() { w.Since = time.Since(start); c.waiting(w) })
 		}
 		retry, wait, err := c.attempt(ctx, method, endpoint, path, q, attempt, out)
 		if timer != nil {

@@ -478,6 +478,34 @@ func TestWaitingNotice(t *testing.T) {
 	}
 }
 
+// TestWaitingNoticeCountsTheWholeCall: a later attempt's notice says how long the call
+// has waited in all, not only that attempt.
+func TestWaitingNoticeCountsTheWholeCall(t *testing.T) {
+	srv := tvmtest.New(t, "lambda", "eu-west-1")
+	var calls atomic.Int32
+	srv.Handle(wire.PathWhoami, func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(200 * time.Millisecond)
+		if calls.Add(1) == 1 {
+			w.Header().Set("Retry-After", "0")
+			tvmtest.JSON(429, wire.Error{Code: wire.CodeRateLimited, Message: "busy"})(w, r)
+			return
+		}
+		tvmtest.JSON(200, wire.Whoami{})(w, r)
+	})
+	var mu sync.Mutex
+	var got []Waiting
+	c := newClient(t, srv, WithWaiting(func(w Waiting) { mu.Lock(); got = append(got, w); mu.Unlock() }))
+	c.waitAfter = 50 * time.Millisecond
+	if _, err := c.Whoami(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 2 || got[1].Attempt != 2 || got[1].Since < got[0].Since+150*time.Millisecond {
+		t.Errorf("notices %+v; want the second to count the first attempt's 200ms", got)
+	}
+}
+
 // TestCallErrorsSayWhatWasTried: a call that got no answer says how many attempts took
 // how long to which URL, with a hint for the cause; the TVM's own answers stay as they
 // are.
