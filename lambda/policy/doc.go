@@ -22,7 +22,9 @@
 // A matching deny rule always wins (the first one in file order names the decision);
 // otherwise the first matching allow rule allows; otherwise the implicit rule
 // [DefaultDenyRule] denies. A request for a profile the policy does not define is
-// reported as unknown, not as denied.
+// reported as unknown, not as denied. An allowed [Decision] then says, with the caller's
+// scope, which session policies the vend carries ([Decision.Session]): the profile's own
+// or the caller's, never both.
 //
 // Principal patterns follow IAM's ArnLike: each of the six colon-separated ARN parts is
 // matched separately, "*" matches any run of characters (including "/") within a part
