@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -74,7 +75,7 @@ func unavailable(op string, err error) error {
 	return fmt.Errorf("%w: %s: %w", ErrUnavailable, op, err)
 }
 
-// Create stores a new request at version 1; an existing ID is ErrConflict.
+// Create stores a new request at version 1; another request with the ID is ErrConflict.
 func (s *Store) Create(ctx context.Context, r wire.AccessRequest) error {
 	doc, err := json.Marshal(r)
 	if err != nil {
@@ -84,11 +85,41 @@ func (s *Store) Create(ctx context.Context, r wire.AccessRequest) error {
 	item["doc"] = &types.AttributeValueMemberS{Value: string(doc)}
 	item["version"] = &types.AttributeValueMemberN{Value: "1"}
 	item["ttl"] = &types.AttributeValueMemberN{Value: ttl(r)}
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
+	item[writeIDAttr] = newWriteID()
+	return s.put(ctx, "create request", &dynamodb.PutItemInput{
 		TableName: aws.String(s.table), Item: item,
 		ConditionExpression: aws.String("attribute_not_exists(pk)"),
 	})
-	return classify("create request", err)
+}
+
+// writeIDAttr holds a random ID of the write that left an item as it is. The SDK retries
+// a write whose answer was lost (a reset connection, a timeout), and the retry of a
+// conditional write that landed fails its own condition: finding its own write ID in the
+// item, it knows the write is done. Another writer that wrote the same values (two sweeps
+// expiring one request) has another ID, and stays a conflict.
+const writeIDAttr = "write_id"
+
+func newWriteID() *types.AttributeValueMemberS {
+	return &types.AttributeValueMemberS{Value: rand.Text()}
+}
+
+// put is a conditional PutItem of an item with a write ID: a failed condition over an
+// item with that ID is the put's own retry, and a success.
+func (s *Store) put(ctx context.Context, op string, in *dynamodb.PutItemInput) error {
+	in.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
+	_, err := s.db.PutItem(ctx, in)
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) && written(ccf.Item, in.Item[writeIDAttr]) {
+		return nil
+	}
+	return classify(op, err)
+}
+
+// written reports whether item carries the write ID id.
+func written(item map[string]types.AttributeValue, id types.AttributeValue) bool {
+	got, ok1 := item[writeIDAttr].(*types.AttributeValueMemberS)
+	want, ok2 := id.(*types.AttributeValueMemberS)
+	return ok1 && ok2 && got.Value == want.Value
 }
 
 // Get reads a request and its version, consistently.
@@ -128,19 +159,23 @@ func (s *Store) Update(ctx context.Context, r wire.AccessRequest, version int) e
 	if err != nil {
 		return err
 	}
+	write := newWriteID()
 	items := []types.TransactWriteItem{{Update: &types.Update{
 		TableName:           aws.String(s.table),
 		Key:                 requestKey(r.ID),
-		UpdateExpression:    aws.String("SET #doc = :doc, #version = :next, #ttl = :ttl"),
+		UpdateExpression:    aws.String("SET #doc = :doc, #version = :next, #ttl = :ttl, #write = :write"),
 		ConditionExpression: aws.String("#version = :version"),
+		// Seen by ownUpdate when the condition fails.
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		ExpressionAttributeNames: map[string]string{
-			"#doc": "doc", "#version": "version", "#ttl": "ttl",
+			"#doc": "doc", "#version": "version", "#ttl": "ttl", "#write": writeIDAttr,
 		},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":doc":     &types.AttributeValueMemberS{Value: string(doc)},
 			":next":    &types.AttributeValueMemberN{Value: strconv.Itoa(version + 1)},
 			":version": &types.AttributeValueMemberN{Value: strconv.Itoa(version)},
 			":ttl":     &types.AttributeValueMemberN{Value: ttl(r)},
+			":write":   write,
 		},
 	}}}
 	switch r.Status {
@@ -164,7 +199,23 @@ func (s *Store) Update(ctx context.Context, r wire.AccessRequest, version int) e
 		// request's to delete. Revoke this request alone.
 		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items[:1]})
 	}
+	if ownUpdate(err, write) {
+		return nil
+	}
 	return classify("update request", err)
+}
+
+// ownUpdate reports whether a transaction failed because the request already carries
+// its write ID: the SDK's retry of the same transaction, which landed but whose answer
+// was lost. (DynamoDB itself makes such a retry succeed through the client request token
+// the SDK adds; the local AWS does not.)
+func ownUpdate(err error, write types.AttributeValue) bool {
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) || len(tce.CancellationReasons) == 0 {
+		return false
+	}
+	r := tce.CancellationReasons[0]
+	return aws.ToString(r.Code) == "ConditionalCheckFailed" && written(r.Item, write)
 }
 
 // grantReplaced reports whether a revocation failed only because the grant item belongs
@@ -308,6 +359,7 @@ func (s *Store) PutRevocations(ctx context.Context, roleARN string, entries []re
 	item := revocationKey(roleARN)
 	item["entries"] = &types.AttributeValueMemberS{Value: string(doc)}
 	item["version"] = &types.AttributeValueMemberN{Value: strconv.Itoa(version + 1)}
+	item[writeIDAttr] = newWriteID()
 	in := &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item}
 	if version == 0 {
 		in.ConditionExpression = aws.String("attribute_not_exists(pk)")
@@ -316,8 +368,7 @@ func (s *Store) PutRevocations(ctx context.Context, roleARN string, entries []re
 		in.ExpressionAttributeNames = map[string]string{"#version": "version"}
 		in.ExpressionAttributeValues = map[string]types.AttributeValue{":version": &types.AttributeValueMemberN{Value: strconv.Itoa(version)}}
 	}
-	_, err = s.db.PutItem(ctx, in)
-	return classify("put revocations", err)
+	return s.put(ctx, "put revocations", in)
 }
 
 // classify turns a failed conditional write into ErrConflict and anything else into

@@ -3,7 +3,11 @@ package store
 import (
 	"context"
 	"errors"
+	"net"
+	"net/http"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -17,13 +21,17 @@ import (
 )
 
 // newStore starts moto_server and creates the table as the tvm module does.
-func newStore(t *testing.T) *Store {
+func newStore(t *testing.T) *Store { return newStoreVia(t, http.DefaultTransport) }
+
+// newStoreVia is newStore with the DynamoDB client's requests sent through rt.
+func newStoreVia(t *testing.T, rt http.RoundTripper) *Store {
 	t.Helper()
 	m := testkit.MotoForTest(t, testkit.WithSerialRequests())
 	db := dynamodb.NewFromConfig(aws.Config{
 		Region:       "eu-west-1",
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIASTORETEST0000000", "secret", ""),
 		BaseEndpoint: aws.String(m.URL()),
+		HTTPClient:   &http.Client{Transport: rt},
 	})
 	if err := CreateTable(context.Background(), db, "vend-state"); err != nil {
 		t.Fatal(err)
@@ -203,5 +211,91 @@ func TestRevocationsAreVersioned(t *testing.T) {
 	}
 	if es, v, err = s.Revocations(ctx, role); err != nil || v != 2 || len(es) != 0 {
 		t.Fatalf("Revocations after pruning all = %+v, %d, %v", es, v, err)
+	}
+}
+
+// loseAnswers delivers each matching request to the server and then, the first n times,
+// drops the answer as a reset connection would, so that the SDK retries a write that
+// landed.
+type loseAnswers struct {
+	target string // X-Amz-Target to act on, such as DynamoDB_20120810.PutItem
+	left   atomic.Int32
+	lost   atomic.Int32
+}
+
+func (l *loseAnswers) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	if err == nil && r.Header.Get("X-Amz-Target") == l.target && l.left.Add(-1) >= 0 {
+		resp.Body.Close()
+		l.lost.Add(1)
+		return nil, &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
+	}
+	return resp, err
+}
+
+// TestWritesSurviveALostAnswer: a write that landed but whose answer was lost is retried
+// by the SDK, and the retry meets the write's own result; that is a success, not a
+// conflict, for a new request, a role's revocations and a decided request alike.
+func TestWritesSurviveALostAnswer(t *testing.T) {
+	lossy := &loseAnswers{target: "DynamoDB_20120810.PutItem"}
+	s := newStoreVia(t, lossy)
+	ctx := context.Background()
+	lossy.left.Store(1)
+	if err := s.Create(ctx, pending("req-lost")); err != nil {
+		t.Fatalf("Create with its first answer lost: %v", err)
+	}
+	if got, v, err := s.Get(ctx, "req-lost"); err != nil || v != 1 || got.ID != "req-lost" {
+		t.Errorf("Get = %+v, %d, %v", got, v, err)
+	}
+	const role = "arn:aws:iam::111111111111:role/vend/admin"
+	one := []revocation.Entry{{SourceIdentity: "vend-alice-0123456789abcdef", Before: t0}}
+	for version := range 2 {
+		lossy.left.Store(1)
+		if err := s.PutRevocations(ctx, role, one, version); err != nil {
+			t.Fatalf("PutRevocations over version %d with its first answer lost: %v", version, err)
+		}
+	}
+	if es, v, err := s.Revocations(ctx, role); err != nil || v != 2 || len(es) != 1 {
+		t.Errorf("Revocations = %+v, %d, %v", es, v, err)
+	}
+	// Another writer that writes the very same entries over the same version is not the
+	// first write's retry: it stays a conflict.
+	if err := s.PutRevocations(ctx, role, one, 1); !errors.Is(err, ErrConflict) {
+		t.Errorf("the same entries again over version 1: %v, want ErrConflict", err)
+	}
+	if n := lossy.lost.Load(); n != 3 {
+		t.Errorf("%d puts' answers lost, want 3: the test did not test", n)
+	}
+
+	// Approve, then revoke, each transaction's first answer lost.
+	lossy.target = "DynamoDB_20120810.TransactWriteItems"
+	lossy.lost.Store(0)
+	r := pending("req-lost")
+	r.Status, r.GrantedUntil = wire.StatusApproved, t0.Add(time.Hour)
+	lossy.left.Store(1)
+	if err := s.Update(ctx, r, 1); err != nil {
+		t.Fatalf("approving with the answer lost: %v", err)
+	}
+	if _, ok, err := s.GrantFor(ctx, r.Requester.ARN, r.Profile, t0); !ok || err != nil {
+		t.Errorf("no grant after the approval: %v %v", ok, err)
+	}
+	r.Status = wire.StatusRevoked
+	lossy.left.Store(1)
+	if err := s.Update(ctx, r, 2); err != nil {
+		t.Fatalf("revoking with the answer lost: %v", err)
+	}
+	if _, ok, err := s.GrantFor(ctx, r.Requester.ARN, r.Profile, t0); ok || err != nil {
+		t.Errorf("a grant after the revocation: %v %v", ok, err)
+	}
+	if got, v, err := s.Get(ctx, "req-lost"); err != nil || v != 3 || got.Status != wire.StatusRevoked {
+		t.Errorf("Get = %s at %d, %v; want revoked at version 3", got.Status, v, err)
+	}
+	if n := lossy.lost.Load(); n != 2 {
+		t.Errorf("%d transactions' answers lost, want 2: the test did not test", n)
+	}
+	// Another decision over the same version is still a conflict.
+	r.Status = wire.StatusRejected
+	if err := s.Update(ctx, r, 2); !errors.Is(err, ErrConflict) {
+		t.Errorf("a different write over version 2: %v, want ErrConflict", err)
 	}
 }
